@@ -1,0 +1,107 @@
+"""One Aho-Corasick pass over the squeezed view finds every lexicon word of every family."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+
+import ahocorasick_rs
+
+from .document import Document
+from .normalize import gap_kind, normalize_term
+
+WHITELIST = -1
+
+
+@dataclass(slots=True, frozen=True)
+class Hit:
+    """A lexicon word found in the original text at ``start:end``.
+
+    ``gap`` is ``"none"`` for a contiguous match, ``"soft"`` when spaces/symbols/zero-width
+    characters were inserted and ``"systematic"`` when punctuation split every character.
+    """
+
+    start: int
+    end: int
+    word: str
+    payload: object
+    gap: str = "none"
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class Scanner:
+    """Compiles the words of all families (and the whitelist) into one automaton."""
+
+    def __init__(self, terms: list[tuple[str, int, object]], whitelist: list[str]):
+        index: dict[str, int] = {}
+        patterns: list[str] = []
+        owners: list[list[tuple[int, str, object]]] = []
+
+        def slot(norm: str) -> int:
+            k = index.get(norm)
+            if k is None:
+                k = index[norm] = len(patterns)
+                patterns.append(norm)
+                owners.append([])
+            return k
+
+        for word, owner, payload in terms:
+            norm = normalize_term(word)
+            if norm:
+                owners[slot(norm)].append((owner, word, payload))
+        for word in whitelist:
+            norm = normalize_term(word)
+            if norm:
+                owners[slot(norm)].append((WHITELIST, word, None))
+        self.patterns = patterns
+        self._owners = owners
+        self._whitelisted = [any(o == WHITELIST for o, _, _ in own) for own in owners]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
+            if patterns else None
+        )
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def raw_matches(self, squeezed_text: str) -> list[tuple[int, int, int]]:
+        if self._automaton is None:
+            return []
+        return self._automaton.find_matches_as_indexes(squeezed_text, overlapping=True)
+
+    def scan(self, doc: Document, n_owners: int) -> list[list[Hit]]:
+        """Hits per owner, in original-text offsets, with whitelist and boundary rules applied."""
+        result: list[list[Hit]] = [[] for _ in range(n_owners)]
+        view = doc.squeezed
+        matches = self.raw_matches(view.text)
+        if not matches:
+            return result
+        allowed = sorted((s, e) for k, s, e in matches if self._whitelisted[k])
+        allowed_starts = [s for s, _ in allowed]
+        allowed_reach = list(accumulate((e for _, e in allowed), max))
+        folded = doc.folded
+        for k, s, e in matches:
+            owners = self._owners[k]
+            if allowed:
+                j = bisect_right(allowed_starts, s) - 1
+                if j >= 0 and allowed_reach[j] >= e:
+                    continue  # inside a longer allowed word
+            start, end = view.span(s, e)
+            norm = self.patterns[k]
+            if _is_ascii_alnum(norm[0]) and start > 0 and _is_ascii_alnum(folded[start - 1]):
+                continue
+            if _is_ascii_alnum(norm[-1]) and end < len(folded) and _is_ascii_alnum(folded[end]):
+                continue
+            if not doc.same_segment(start, end):
+                continue
+            gap = "none" if end - start == len(norm) else gap_kind(doc.text, start, end, len(norm))
+            if gap == "hard":
+                continue
+            for owner, word, payload in owners:
+                if owner != WHITELIST:
+                    result[owner].append(Hit(start, end, word, payload, gap))
+        return result

@@ -1,0 +1,196 @@
+"""Offset-keeping normalisation.
+
+Two views of a text are used for matching:
+
+* the *folded* view has exactly the same length as the original: every code point is
+  replaced by one code point (traditional → simplified, full width → half width, upper →
+  lower case, styled digits and letters such as ① ⑷ ➃ Ⓕ 𝐟 → plain ones, 壹…玖 → 一…九).
+  An offset in the folded view is therefore the same offset in the original.
+* the *squeezed* view is the folded view with noise removed (whitespace, zero-width
+  characters, punctuation and symbols put between the characters of a word) and runs of
+  a repeated CJK character collapsed to one. :class:`SqueezedView` maps every squeezed
+  position back to the span of original characters it stands for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Characters that spam writers insert between the characters of a word.
+ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
+_SOFT_NOISE = (
+    r"\s" + "".join(f"\\u{ord(c):04x}" for c in ZERO_WIDTH)
+    + r"\u2028-\u202f\u3000"
+    + r"!-/:-@\[-`{-~"  # ASCII punctuation and symbols
+    + r"·•・‧∙⋅…‥—–―‐‑‒"
+    + r"★☆※◆◇■□●○◎▲△▼▽♦♢♠♣♥♡→←↑↓↔"
+    + r"～￣＿¦§¨°±×÷"
+)
+# Sentence punctuation: a word that crosses it is usually two words of ordinary prose.
+HARD_PUNCT = "，。、；：？！“”‘’「」『』（）《》〈〉【】〔〕"
+_NOISE_RE = re.compile(f"[{_SOFT_NOISE}{re.escape(HARD_PUNCT)}]+")
+_REPEAT_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff])\1+")
+_SQUEEZE_RE = re.compile(f"{_NOISE_RE.pattern}|{_REPEAT_RE.pattern}")
+_HARD_SET = frozenset(HARD_PUNCT)
+
+_FINANCIAL_NUMERALS = dict(zip("零壹贰叁肆伍陆柒捌玖拾佰仟貳參陸", "〇一二三四五六七八九十百千二三六"))
+
+# Blocks whose compatibility forms (NFKC) are folded to their plain character.
+_COMPAT_RANGES = (
+    (0x00A0, 0x00FF),
+    (0x2070, 0x209F),  # super/subscripts
+    (0x2100, 0x218F),  # letterlike, roman numerals
+    (0x2460, 0x24FF),  # enclosed alphanumerics ① ⑴ ⒈ Ⓐ
+    (0x2776, 0x2793),  # dingbat circled digits ➃
+    (0x2F00, 0x2FDF),  # Kangxi radicals ⼈
+    (0x2E80, 0x2EFF),  # CJK radicals supplement
+    (0x3200, 0x33FF),  # enclosed CJK ㈤ ㊄, CJK compatibility
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFE50, 0xFE6F),  # small forms
+    (0xFF00, 0xFFEF),  # full width and half width forms
+    (0x1D400, 0x1D7FF),  # mathematical alphanumerics 𝐟 𝕗
+    (0x1F100, 0x1F1FF),  # enclosed alphanumeric supplement 🄰
+)
+
+
+def _single_char(folded: str) -> str | None:
+    """Reduce an NFKC expansion such as '(1)', '1.', '(五)' to its one meaningful character."""
+    if len(folded) == 1:
+        return folded
+    core = [c for c in folded if c.isalnum()]
+    if len(core) == 1:
+        return core[0]
+    return None
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> dict[int, str]:
+    """The 1:1 translation table of the folded view (built once per process)."""
+    import opencc
+
+    table: dict[int, str] = {}
+    for lo, hi in _COMPAT_RANGES:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            folded = unicodedata.normalize("NFKC", ch)
+            if folded == ch or cp in (0x3000,):
+                continue
+            one = _single_char(folded)
+            # Keep CJK punctuation distinct from ASCII: the squeeze step treats them differently.
+            if one is not None and one not in HARD_PUNCT:
+                table[cp] = one
+    table[0x3000] = " "
+    cjk = "".join(chr(cp) for cp in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)))
+    simplified = opencc.OpenCC("t2s.json").convert("\n".join(cjk)).split("\n")
+    if len(simplified) == len(cjk):
+        for src, dst in zip(cjk, simplified):
+            if src != dst and len(dst) == 1:
+                table[ord(src)] = dst
+    # Compatibility ideographs and radicals may fold to traditional forms: simplify them too.
+    for cp, dst in list(table.items()):
+        simple = table.get(ord(dst)) if len(dst) == 1 else None
+        if simple is not None:
+            table[cp] = simple
+    for src, dst in _FINANCIAL_NUMERALS.items():
+        table[ord(src)] = dst
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp + 32)
+    for cp, dst in list(table.items()):
+        if "A" <= dst <= "Z":
+            table[cp] = dst.lower()
+    return table
+
+
+def fold(text: str) -> str:
+    """The folded view: same length as ``text``."""
+    return text.translate(fold_table())
+
+
+@dataclass(slots=True)
+class SqueezedView:
+    """The squeezed view of a folded text and its mapping back to original offsets.
+
+    ``breaks`` holds the squeezed positions where the offset delta changes; ``starts`` and
+    ``ends`` give, at each break, the original start offset of that squeezed character and
+    the original end offset of the previous one. Between breaks the mapping is a shift.
+    """
+
+    text: str
+    _pos: list[int]
+    _orig: list[int]
+    _run_end: dict[int, int]
+
+    def orig_start(self, i: int) -> int:
+        k = bisect_right(self._pos, i) - 1
+        return self._orig[k] + (i - self._pos[k])
+
+    def orig_end(self, i: int) -> int:
+        """Original end offset of the squeezed character just before position ``i``."""
+        start = self.orig_start(i - 1)
+        return self._run_end.get(start, start + 1)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.orig_start(start), self.orig_end(end)
+
+
+def squeeze(folded: str) -> SqueezedView:
+    parts: list[str] = []
+    pos = [0]
+    orig = [0]
+    run_end: dict[int, int] = {}
+    last = 0
+    out_len = 0
+    for m in _SQUEEZE_RE.finditer(folded):
+        s, e = m.span()
+        if s > last:
+            parts.append(folded[last:s])
+            out_len += s - last
+        rep = m.group(1)
+        if rep is not None:
+            # A run of one repeated character becomes that character once.
+            parts.append(rep)
+            run_end[s] = e
+            out_len += 1
+            pos.append(out_len)
+            orig.append(e)
+        else:
+            pos.append(out_len)
+            orig.append(e)
+        last = e
+    if last < len(folded):
+        parts.append(folded[last:])
+    return SqueezedView("".join(parts), pos, orig, run_end)
+
+
+def normalize_term(word: str) -> str:
+    """How a lexicon word is stored: folded and squeezed like the text it is matched in."""
+    return squeeze(fold(word)).text
+
+
+def gap_kind(original: str, start: int, end: int, letters: int) -> str:
+    """Describe what stands between the characters of a match ``original[start:end]``.
+
+    Returns ``"none"`` for a contiguous match, ``"soft"`` when only whitespace, symbols or
+    zero-width characters were inserted, ``"hard"`` when sentence punctuation sits inside
+    and the insertion is not systematic (ordinary prose crossing a clause boundary), or
+    ``"systematic"`` when sentence punctuation separates every character of the word.
+    """
+    span = original[start:end]
+    if len(span) == letters:
+        return "none"
+    folded = fold(span)
+    noise_runs = _NOISE_RE.findall(folded)
+    if not noise_runs:
+        return "none"  # only repeats were collapsed
+    if not any(ch in _HARD_SET for run in noise_runs for ch in run):
+        return "soft"
+    pieces = [piece for piece in _NOISE_RE.split(folded) if piece]
+    if letters >= 3 and len(pieces) == letters and all(len(set(piece)) == 1 for piece in pieces):
+        return "systematic"
+    return "hard"
+
