@@ -78,11 +78,11 @@ def fold_table() -> dict[int, str]:
         for cp in range(lo, hi + 1):
             ch = chr(cp)
             folded = unicodedata.normalize("NFKC", ch)
-            if folded == ch or cp in (0x3000,):
+            if folded == ch or ch in _HARD_SET or cp == 0x3000:
                 continue
             one = _single_char(folded)
-            # Keep CJK punctuation distinct from ASCII: the squeeze step treats them differently.
-            if one is not None and one not in HARD_PUNCT:
+            # CJK sentence punctuation stays as it is: the squeeze step treats it as a boundary.
+            if one is not None:
                 table[cp] = one
     table[0x3000] = " "
     cjk = "".join(chr(cp) for cp in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)))
