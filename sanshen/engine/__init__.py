@@ -1,7 +1,7 @@
 """Sanshen's content-check engine: a pure library (no Django).
 
 >>> from sanshen.engine import check
->>> [f.category for f in check("联系电话：13812345678，身份证号110101199003077578。")]
+>>> [f.category for f in check("联系电话：13812345678，身份证号110101199003077571。")]
 ['privacy', 'privacy']
 """
 

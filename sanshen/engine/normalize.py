@@ -68,6 +68,18 @@ def _single_char(folded: str) -> str | None:
     return None
 
 
+_LETTER_NAME_RE = re.compile(r"LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])$")
+
+
+def _styled_char(ch: str) -> str | None:
+    """Styled digits and letters that NFKC leaves alone (➃ ❹ 🅐)."""
+    digit = unicodedata.digit(ch, None)
+    if digit is not None:
+        return str(digit)
+    m = _LETTER_NAME_RE.search(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else None
+
+
 @lru_cache(maxsize=1)
 def fold_table() -> dict[int, str]:
     """The 1:1 translation table of the folded view (built once per process)."""
@@ -77,10 +89,10 @@ def fold_table() -> dict[int, str]:
     for lo, hi in _COMPAT_RANGES:
         for cp in range(lo, hi + 1):
             ch = chr(cp)
-            folded = unicodedata.normalize("NFKC", ch)
-            if folded == ch or ch in _HARD_SET or cp == 0x3000:
+            if ch in _HARD_SET or cp == 0x3000:
                 continue
-            one = _single_char(folded)
+            folded = unicodedata.normalize("NFKC", ch)
+            one = _single_char(folded) if folded != ch else _styled_char(ch)
             # CJK sentence punctuation stays as it is: the squeeze step treats it as a boundary.
             if one is not None:
                 table[cp] = one

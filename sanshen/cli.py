@@ -1,0 +1,220 @@
+"""The ``sanshen`` command. Every subcommand is a thin layer over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Extensions taken when a directory is walked; files named explicitly are always tried.
+CHECKABLE_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".shtml", ".xhtml", ".docx", ".pdf", ".doc", ".wps"}
+
+
+class CliError(Exception):
+    """An error about one input, printed as one line."""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+def _size(value: str) -> int:
+    try:
+        mb = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"大小应为以 MB 计的数字：{value}") from None
+    if mb <= 0:
+        raise argparse.ArgumentTypeError("大小必须大于 0")
+    return int(mb * 1024 * 1024)
+
+
+def _inputs(paths: list[str]) -> Iterator[str]:
+    for raw in paths:
+        if raw == "-":
+            yield raw
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in CHECKABLE_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            yield from (str(p) for p in found)
+        else:
+            yield raw
+
+
+def _extract(path: str, max_bytes: int | None):
+    from sanshen.engine import ExtractError, extract_bytes, extract_path
+
+    try:
+        if path == "-":
+            return extract_bytes(sys.stdin.buffer.read(), "-", max_bytes=max_bytes)
+        if not Path(path).exists():
+            raise CliError("文件不存在")
+        return extract_path(path, max_bytes=max_bytes)
+    except ExtractError as exc:
+        raise CliError(str(exc)) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise CliError(f"无法读取：{exc.strerror or exc}") from None
+    except OSError as exc:
+        raise CliError(f"读取失败：{exc.strerror or exc}") from None
+
+
+def _error(path: str, message: str) -> None:
+    print(f"sanshen: {path}: {message}", file=sys.stderr)
+
+
+def _engine(rules: list[str]):
+    from sanshen.engine import Engine, PackError, default_engine
+
+    if not rules:
+        return default_engine()
+    try:
+        return Engine(rules_dirs=rules)
+    except PackError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def format_text_report(path: str, text: str, findings: list) -> str:
+    """A reviewer-facing report: where, the excerpt with the match marked, why, what to do."""
+    from sanshen.engine.findings import CATEGORY_LABELS, SEVERITY_LABELS
+
+    if not findings:
+        return f"{path}：未发现问题（{len(text)} 字）\n"
+    out = [f"{path}：发现 {len(findings)} 处问题（{len(text)} 字）"]
+    for f in findings:
+        line, col = _line_col(text, f.start)
+        left = text[max(0, f.start - 15):f.start].replace("\n", " ")
+        right = text[f.end:f.end + 15].replace("\n", " ")
+        match = text[f.start:f.end].replace("\n", "⏎")
+        out.append(
+            f"  第{line}行第{col}列 [{CATEGORY_LABELS[f.category]}·{SEVERITY_LABELS[f.severity]}] "
+            f"{f.message}（规则 {f.rule}，置信度 {f.confidence:.2f}）"
+        )
+        out.append(f"    …{left}【{match}】{right}…")
+        if f.suggestion:
+            out.append(f"    建议：{f.suggestion}")
+    return "\n".join(out) + "\n"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sanshen.engine.core import resolve_profile
+
+    try:
+        engine = _engine(args.rules)
+        profile = resolve_profile(args.profile)
+    except (CliError, ValueError) as exc:
+        _error("--rules" if args.rules else "--profile", str(exc))
+        return EXIT_ERROR
+    results = []
+    had_error = had_findings = False
+    for path in _inputs(args.paths):
+        try:
+            extracted = _extract(path, args.max_size)
+            findings = engine.check(extracted, as_of=args.as_of, profile=profile)
+        except CliError as exc:
+            _error(path, str(exc))
+            had_error = True
+            results.append({"path": path, "chars": 0, "findings": [], "error": str(exc)})
+            continue
+        except Exception as exc:  # keep checking the other files; one line, no traceback
+            _error(path, f"检查失败：{type(exc).__name__}: {exc}")
+            had_error = True
+            results.append({"path": path, "chars": 0, "findings": [], "error": str(exc)})
+            continue
+        had_findings = had_findings or bool(findings)
+        if args.format == "json":
+            results.append({"path": path, "chars": len(extracted.text), "findings": [f.to_dict() for f in findings]})
+        else:
+            sys.stdout.write(format_text_report(path, extracted.text, findings))
+            sys.stdout.flush()
+    if args.format == "json":
+        json.dump({"results": results}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    if had_error:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if had_findings else EXIT_CLEAN
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    try:
+        extracted = _extract(args.path, args.max_size)
+    except CliError as exc:
+        _error(args.path, str(exc))
+        return EXIT_ERROR
+    sys.stdout.write(extracted.text)
+    return EXIT_CLEAN
+
+
+def cmd_mask(args: argparse.Namespace) -> int:
+    from sanshen.engine import mask
+
+    try:
+        extracted = _extract(args.path, args.max_size)
+    except CliError as exc:
+        _error(args.path, str(exc))
+        return EXIT_ERROR
+    sys.stdout.write(mask(extracted.text))
+    return EXIT_CLEAN
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanshen", description="三审：政府网站与政务新媒体内容审校")
+    sub = parser.add_subparsers(dest="command", required=True)
+    size_help = "单个文件大小上限（MB），默认 50，或环境变量 SANSHEN_MAX_BYTES"
+
+    check = sub.add_parser("check", help="检查文件中的错敏词、表述错误、隐私、涉密标志、广告博彩等")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="文件、目录（递归）或 - 表示标准输入")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--as-of", type=_date, default=None, help="按此日期判断领导职务等（YYYY-MM-DD），默认今天")
+    check.add_argument("--rules", action="append", default=[], metavar="DIR", help="追加自定义词表目录，可多次使用")
+    check.add_argument("--profile", default="default", help="default | strict | serious")
+    check.add_argument("--max-size", type=_size, default=None, metavar="MB", help=size_help)
+    check.set_defaults(func=cmd_check)
+
+    extract = sub.add_parser("extract", help="输出抽取出的纯文本（检查结果的偏移量以此为准）")
+    extract.add_argument("path", metavar="PATH")
+    extract.add_argument("--max-size", type=_size, default=None, metavar="MB", help=size_help)
+    extract.set_defaults(func=cmd_extract)
+
+    mask = sub.add_parser("mask", help="输出脱敏后的文本")
+    mask.add_argument("path", metavar="PATH")
+    mask.add_argument("--max-size", type=_size, default=None, metavar="MB", help=size_help)
+    mask.set_defaults(func=cmd_mask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())
