@@ -8,8 +8,9 @@ trading context (drug names next to 出售/微信), so the family itself is the 
 
 from __future__ import annotations
 
-from ..base import Recognizer
+from .spam import KeepsDoubledLetters
 
 
-class SensitiveRecognizer(Recognizer):
+class SensitiveRecognizer(KeepsDoubledLetters):
+    # 灵灵教 must not match 心灵教育 through the scanner's collapsing of repeated characters.
     family = "sensitive"
