@@ -1,12 +1,767 @@
-"""Check family ``privacy`` (being written)."""
+"""Check family ``privacy``: personal information in published text, and its masking (脱敏).
+
+Each kind is a compiled pattern over the folded view (same offsets as the text, full-width
+digits already ASCII, letters lower case), a validator (region code and birth date, ISO 7064
+check character, Luhn, issuer prefix) and context words that raise or lower confidence.
+A number an office publishes on purpose (联系电话, 办公地址, 单位邮箱) is not a leak.
+
+``leaks()`` is the one detector: ``analyze`` reports its results, ``mask`` rewrites them.
+``mask`` rewrites exactly what the default profile reports (confidence >= 0.5), so a text
+without reported leaks comes back unchanged and masking twice changes nothing more.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
 from ..base import Recognizer
+from ..document import Document
+from ..findings import Finding
+from ..lexicon import Hit
+from ..normalize import fold
+from ..packs import PackError, RuleSet
+
+#: the default profile's floor: what ``check`` reports is what ``mask`` rewrites
+MASK_MIN_CONFIDENCE = 0.5
+MASK = "*"
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_CLAUSE_END = "。；;！!？?\n"
+_SENTENCE_END = "。！!？?"
+
+# A blob of digits and separators; the detailed pattern below runs only inside blobs, so the
+# whole-text scan is a single character-class search.
+_BLOB = re.compile(r"[0-9+][0-9 +\-x]{6,}")
+_NUMBER = re.compile(
+    r"(?<![0-9])(?:"
+    r"(?P<mob>(?P<cc>(?:\+|00)86[ \-]?)?1[3-9][0-9](?P<sep>[ \-]?)[0-9]{4}(?P=sep)[0-9]{4})"
+    r"|(?P<grp>[0-9]{4}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)"
+    r"|(?P<tel>0[0-9]{2,3}-[0-9]{7,8})"
+    r"|(?P<run>[0-9]{17}x|[0-9]{7,19})"
+    r")(?![0-9])"
+)
+# The lookbehind sits after the first character so that the scan keeps its fast first-character search.
+_DOC_NO = re.compile(r"[cdeghmps](?<![0-9a-z].)(?P<letter>[a-z]?)[0-9]{7,8}(?![0-9a-z])")
+_PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼](?P<org>[a-hj-np-z])[·・•. ]?"
+    r"(?P<body>[0-9a-hj-np-z]{5,6})(?![0-9a-z])"
+)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。；、）)】」]+")
+_EMAIL_LOCAL = re.compile(r"[a-z0-9][a-z0-9._%+\-]{0,63}$")
+_EMAIL_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,62}\.)+[a-z]{2,}")
+# A house number after a road/lane/village (路12号), or a flat in a residential estate (小区3栋…室).
+# The scan looks for the anchor character only; the rest is matched where it is found.
+_ADDRESS_ANCHOR = re.compile(r"[路街巷弄村组道段屯庄里同区园寓苑舍][0-9a-z一二三四五六七八九十]")
+_ROAD_CHARS = frozenset("路街巷弄村组道段屯庄里同")
+_ESTATES = frozenset({"小区", "花园", "家园", "新村", "公寓", "宿舍"})
+_HOUSE_NO = re.compile(r"[0-9]{1,5}(?:-[0-9]{1,5})?号")
+_BUILDING = re.compile(r"(?:[0-9]{1,4}|[a-z]|[一二三四五六七八九十]{1,3})(?:栋|幢|座|号楼)")
+_ADDRESS_TAIL = re.compile(
+    r"(?:院)?(?:(?:[0-9]{1,5}|[a-z]|[一二三四五六七八九十]{1,3})(?:栋|幢|座|号楼|楼|单元|层|室|房|户))*"
+    r"(?:[0-9]{1,5}(?:-[0-9]{1,5})+(?:室|房|户)?)?"
+)
+# Where the name of a road stops, going left: the township/district level, a label, punctuation.
+# 和/于/从 are not stops: 和平村, 于都路.
+_ADDRESS_STOP = set("镇乡区县市州省旗盟号室栋幢座层户住在至与及或、，,。；;：:（）()[]【】“”\"' \t\n")
+_UNIT_AFTER = re.compile(
+    r"\s*(?:元|万|亿|千|百|人|户|吨|个|次|台|件|条|份|项|笔|米|公里|平方|亩|斤|克|%|‰|字|页|辆|册|张|倍|kg|km|kw)"
+)
+_NOT_NUMBER_BEFORE = set("¥￥$第#№")
+_NOT_NAME_CHARS = set(
+    "的了是在与及或等为对年月日省市县区镇乡村街路号栋室局委办厅部处科股所站院校会队组元万亿个户项次单表类型式"
+    "性度率额数量证卡码址话机电网件份期届级共计总各每些这那其此该本上下内外第"
+)
+_PROVINCES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+})
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_USCC_LABELS = ("信用代码", "社会信用", "机构代码", "纳税人识别号", "索引号", "税号")
+_LIST_REACH = 500  # characters before a number searched for the words of a list (公示, 低保…)
+_NEIGHBOUR_REACH = 200  # other personal numbers this close make a table of people
+
+
+def _region_codes() -> frozenset[str]:
+    """Every county-level code (GB/T 2260) ever in use, from python-stdnum's region data."""
+    raw = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+    codes: set[str] = set()
+    province = ""
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        head = line.split(None, 1)[0]
+        if line[0].isspace():
+            codes.add(province + head)
+        else:
+            province = head
+    return frozenset(codes)
+
+
+def id_check_char(first17: str) -> str:
+    """GB 11643 / ISO 7064 MOD 11-2 check character of the first 17 digits (lower-case x)."""
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return "10x98765432"[total % 11]
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = ord(c) - 48
+        if i & 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def card_issuer(digits: str) -> str | None:
+    """The card scheme a number's prefix belongs to, or None when no issuer uses it."""
+    if digits.startswith(("62", "60", "9558", "9559", "9555")):
+        return "银联"
+    if digits[0] == "4":
+        return "Visa"
+    if digits[0] == "5" or 2221 <= int(digits[:4]) <= 2720:
+        return "MasterCard"
+    if digits.startswith(("35", "30", "36", "38")):
+        return "JCB/Diners"
+    if digits.startswith(("34", "37")):
+        return "American Express"
+    return None
+
+
+def _mask_chars(span: str, folded: str, head: int, tail: int) -> str:
+    """Replace the letters/digits of ``span`` except the first ``head`` and last ``tail`` of them."""
+    idx = [i for i, c in enumerate(folded) if c.isascii() and c.isalnum()]
+    hide = set(idx[head:len(idx) - tail]) if len(idx) > head + tail else set()
+    return "".join(MASK if i in hide else c for i, c in enumerate(span))
+
+
+@dataclass(slots=True)
+class Leak:
+    """One piece of personal information found, with the text that replaces it when masked."""
+
+    kind: str
+    start: int
+    end: int
+    severity: str
+    confidence: float
+    message: str
+    suggestion: str | None
+    masked: str | None
+
+    @property
+    def rule(self) -> str:
+        return f"privacy:{self.kind}"
+
+
+@dataclass(slots=True)
+class _Cand:
+    kind: str
+    start: int
+    end: int
+    confidence: float = 0.9
+    info: dict = field(default_factory=dict)
+
+
+_PRIORITY = {
+    "id_card": 0, "id_card_15": 1, "bank_card": 2, "email": 3, "mobile": 4, "landline": 5, "passport": 6,
+    "permit": 7, "address": 8, "plate": 9,
+}
+
+
+class _Scan:
+    """The state of one text's scan: text, folded view and the candidates found so far."""
+
+    def __init__(self, rec: PrivacyRecognizer, text: str, folded: str, today: dt.date):
+        self.rec = rec
+        self.text = text
+        self.folded = folded
+        self.today = today
+        self.excluded: list[tuple[int, int]] = []
+        self._ex_starts: list[int] = []
+        self._ex_ends: list[int] = []
+
+    # -- context helpers -------------------------------------------------------------------
+    def close_exclusions(self) -> None:
+        """Merge the excluded spans (URLs, e-mail addresses) for bisecting."""
+        for s, e in sorted(self.excluded):
+            if self._ex_ends and s < self._ex_ends[-1]:
+                self._ex_ends[-1] = max(self._ex_ends[-1], e)
+            else:
+                self._ex_starts.append(s)
+                self._ex_ends.append(e)
+
+    def is_excluded(self, start: int, end: int) -> bool:
+        k = bisect_left(self._ex_starts, end) - 1
+        return k >= 0 and self._ex_ends[k] > start
+
+    def clause_before(self, start: int, reach: int = 20) -> str:
+        left = self.folded[max(0, start - reach):start]
+        cut = max(left.rfind(c) for c in _CLAUSE_END)
+        return left[cut + 1:]
+
+    def clause_after(self, end: int, reach: int = 12) -> str:
+        right = self.folded[end:end + reach]
+        cuts = [i for i in (right.find(c) for c in _CLAUSE_END + "，,") if i >= 0]
+        return right[:min(cuts)] if cuts else right
+
+    def row(self, start: int, end: int, before: int = 60, after: int = 40) -> tuple[int, int]:
+        """The table row / line around a span (an HTML cell alone on its line takes the cells before)."""
+        f = self.folded
+        rs = f.rfind("\n", 0, start) + 1
+        if not _CJK_RE.search(f, rs, start):
+            # The number sits alone in its cell: the person's name is in one of the cells before.
+            for _ in range(3):
+                if rs <= 0:
+                    break
+                rs = f.rfind("\n", 0, rs - 1) + 1
+        rs = max(rs, start - before)
+        re_ = f.find("\n", end)
+        re_ = min(len(f) if re_ < 0 else re_, end + after)
+        return rs, re_
+
+    def block(self, start: int, end: int, reach: int = 80) -> tuple[int, int]:
+        """The record around a span: up to ``reach`` characters, not across a blank line or a full stop."""
+        f = self.folded
+        lo = max(0, start - reach)
+        bs = max(f.rfind("\n\n", lo, start) + 2, f.rfind("。", lo, start) + 1, lo)
+        hi = min(len(f), end + reach)
+        ends = [k for k in (f.find("\n\n", end, hi), f.find("。", end, hi)) if k >= 0]
+        return bs, min(ends) if ends else hi
+
+    def has_name(self, start: int, end: int) -> bool:
+        rs, re_ = self.row(start, end)
+        f = self.folded
+        left = f[rs:start]
+        cut = max(left.rfind(c) for c in _SENTENCE_END)
+        if cut >= 0:
+            rs += cut + 1
+        right = f[end:re_]
+        cuts = [i for i in (right.find(c) for c in _SENTENCE_END) if i >= 0]
+        if cuts:
+            re_ = end + min(cuts)
+        return self.rec.find_name(f[rs:re_]) is not None
+
+    def any_word(self, words: Iterable[str], start: int, end: int) -> bool:
+        chunk = self.folded[max(0, start):end]
+        return any(w in chunk for w in words)
+
+    # -- finders ---------------------------------------------------------------------------
+    def urls_and_emails(self) -> list[_Cand]:
+        """Personal e-mail addresses; URLs and all e-mail addresses are closed to the number finders."""
+        f = self.folded
+        urls: list[tuple[int, int]] = []
+        for prefix in ("http", "www."):
+            k = f.find(prefix)
+            while k >= 0:
+                m = _URL.match(f, k)
+                if m and not (urls and urls[-1][0] <= k < urls[-1][1]):
+                    urls.append(m.span())
+                k = f.find(prefix, m.end() if m else k + 1)
+        self.excluded.extend(urls)
+        emails: list[_Cand] = []
+        at = f.find("@")
+        while at >= 0:
+            local = _EMAIL_LOCAL.search(f, max(0, at - 64), at)
+            dom = _EMAIL_DOMAIN.match(f, at + 1)
+            if local and dom:
+                s, e = local.start(), dom.end()
+                inside_url = any(us < e and s < ue for us, ue in urls)
+                self.excluded.append((s, e))
+                if not inside_url and self.rec.personal_domain(dom.group()):
+                    emails.append(_Cand("email", s, e))
+            at = f.find("@", at + 1)
+        self.close_exclusions()
+        return emails
+
+    def numbers(self) -> list[_Cand]:
+        out: list[_Cand] = []
+        f = self.folded
+        for blob in _BLOB.finditer(f):
+            for m in _NUMBER.finditer(f, blob.start(), blob.end()):
+                s, e = m.span()
+                if self.is_excluded(s, e):
+                    continue
+                if m.group("mob") is not None:
+                    cand = self.mobile(m.group("mob"), len(m.group("cc") or ""), s, e)
+                elif m.group("grp") is not None:
+                    cand = self.card(m.group("grp").replace(" ", "").replace("-", ""), s, e, grouped=True)
+                elif m.group("tel") is not None:
+                    cand = _Cand("landline", s, e, info={"area": m.group("tel").index("-")})
+                else:
+                    cand = self.run(m.group("run"), s, e)
+                if cand is not None:
+                    out.append(cand)
+        return out
+
+    def mobile(self, raw: str, prefix: int, s: int, e: int) -> _Cand | None:
+        digits = "".join(c for c in raw if c.isdigit())[-11:]
+        f = self.folded
+        if digits in self.rec.public_numbers or digits[3:].count("0") >= 6:
+            return None
+        if s > 0 and f[s - 1] in _NOT_NUMBER_BEFORE:
+            return None
+        if _UNIT_AFTER.match(f, e) or (e + 1 < len(f) and f[e] == "." and f[e + 1].isdigit()):
+            return None
+        return _Cand("mobile", s, e, 0.85, {"prefix": prefix})
+
+    def run(self, run: str, s: int, e: int) -> _Cand | None:
+        n = len(run)
+        if n == 18:
+            conf = self.id18(run)
+            if conf is not None:
+                if _uscc_valid(run) and self.any_word(_USCC_LABELS, s - 16, s):
+                    return None
+                return _Cand("id_card", s, e, conf)
+            card = self.card(run, s, e) if run[-1] != "x" else None
+            return card or self.id18_suspect(run, s, e)
+        if n == 15:
+            return self.id15(run, s, e)
+        if 16 <= n <= 19:
+            return self.card(run, s, e)
+        if 10 <= n <= 12 and run[0] == "0" and run[1] != "0":
+            return _Cand("landline", s, e, info={"area": 3 if run[1] in "12" else 4})
+        return None
+
+    def birth_ok(self, year: int, month: int, day: int) -> bool:
+        try:
+            born = dt.date(year, month, day)
+        except ValueError:
+            return False
+        return year >= 1900 and born <= self.today
+
+    def id18(self, d: str) -> float | None:
+        if d[:2] not in _PROVINCES or not self.birth_ok(int(d[6:10]), int(d[10:12]), int(d[12:14])):
+            return None
+        if id_check_char(d[:17]) != d[17]:
+            return None
+        # A valid check character and date with an unknown county is still most likely an ID.
+        return 0.98 if d[:6] in self.rec.regions else 0.8
+
+    def id18_suspect(self, d: str, s: int, e: int) -> _Cand | None:
+        """Region and birth date right but the check character wrong: a mistyped (or invented) ID."""
+        if d[:6] not in self.rec.regions or not self.birth_ok(int(d[6:10]), int(d[10:12]), int(d[12:14])):
+            return None
+        before = self.clause_before(s, 16)
+        words = self.rec.words
+        if any(w in before for w in (*words["number_negative"], *words["card_context"], *_USCC_LABELS)):
+            return None
+        conf = 0.8 if any(w in before for w in words["id_context"]) else 0.55
+        return _Cand("id_card", s, e, conf, {"bad_check": True})
+
+    def id15(self, d: str, s: int, e: int) -> _Cand | None:
+        if d[:6] not in self.rec.regions or not self.birth_ok(1900 + int(d[6:8]), int(d[8:10]), int(d[10:12])):
+            return None
+        before = self.clause_before(s, 16)
+        rec = self.rec
+        if any(w in before for w in (*rec.words["number_negative"], *rec.words["card_context"])):
+            return None
+        # No check character: only the context says it is an ID rather than some other number.
+        conf = 0.95 if any(w in before for w in rec.words["id_context"]) else 0.7
+        return _Cand("id_card_15", s, e, conf)
+
+    def card(self, d: str, s: int, e: int, grouped: bool = False) -> _Cand | None:
+        issuer = card_issuer(d) if 16 <= len(d) <= 19 else None
+        if issuer is None or not luhn_ok(d):
+            return None
+        rec = self.rec
+        before = self.clause_before(s, 16)
+        if any(w in before for w in rec.words["number_negative"]):
+            return None
+        if self.org_account(s):
+            return None
+        # The grouped form (6222 0212 …) also fits rows of statistics; context decides.
+        conf = 0.95 if any(w in before for w in rec.words["card_context"]) else 0.6 if grouped else 0.7
+        return _Cand("bank_card", s, e, conf, {"issuer": issuer})
+
+    def org_account(self, s: int) -> bool:
+        """The account of an organisation (户名：某某财政局 / 对公账户), published for payments."""
+        left = self.folded[max(0, s - 60):s]
+        if any(w in left for w in self.rec.words["org_account"]):
+            return True
+        k = left.rfind("户名")
+        if k < 0:
+            return False
+        holder = left[k + 2:]
+        cut = [i for i in (holder.find(c) for c in "，,；;\n ") if i > 1]
+        holder = holder[:min(cut)] if cut else holder[:24]
+        return any(w in holder for w in self.rec.words["org_words"])
+
+    def documents(self) -> list[_Cand]:
+        """Passports (E/G + 8 digits, E + letter + 7; D/S/P service passports) and 港澳台 permits (C/H/M)."""
+        out: list[_Cand] = []
+        f = self.folded
+        words = self.rec.words
+        for m in _DOC_NO.finditer(f):
+            s, e = m.span()
+            if self.is_excluded(s, e) or self.text[s].islower():
+                continue
+            first, letter = f[s], m.group("letter")
+            ndigits = e - s - 1 - len(letter)
+            if (ndigits == 8) == bool(letter):
+                continue  # a letter then 7 digits, or 8 digits alone
+            before = f[max(0, s - 16):s]
+            if first in "chm" and any(w in before for w in words["permit_context"]):
+                out.append(_Cand("permit", s, e, 0.85))
+            elif first in "egdsp" and any(w in before for w in words["passport_context"]):
+                out.append(_Cand("passport", s, e, 0.9))
+            elif any(w in before for w in words["number_negative"]):
+                continue
+            elif first in "eg":
+                out.append(_Cand("passport", s, e, 0.55))
+            elif first in "dsp":
+                out.append(_Cand("passport", s, e, 0.35))
+            else:
+                out.append(_Cand("permit", s, e, 0.3))
+        return out
+
+    def plates(self) -> list[_Cand]:
+        out: list[_Cand] = []
+        f = self.folded
+        for m in _PLATE.finditer(f):
+            s, e = m.span()
+            body = m.group("body")
+            digits = sum(c.isdigit() for c in body)
+            if len(body) - digits > 2 or digits < 3 or self.is_excluded(s, e):
+                continue
+            if len(body) == 6 and not (body[0] in "df" or body[-1] in "df"):
+                continue
+            # Plates are written in capitals: "新Windows" is a word, not 新W…
+            if any(c.islower() for c in self.text[s:e]):
+                continue
+            conf = 0.9 if any(w in f[max(0, s - 12):s] for w in ("车牌", "号牌", "车辆", "驾驶", "车号")) else 0.7
+            out.append(_Cand("plate", s, e, conf))
+        return out
+
+    def addresses(self) -> list[_Cand]:
+        out: list[_Cand] = []
+        f = self.folded
+        rec = self.rec
+        for a in _ADDRESS_ANCHOR.finditer(f):
+            anchor = a.start()
+            ch = f[anchor]
+            m = None
+            estate = False
+            if ch in _ROAD_CHARS and (ch != "同" or f[anchor - 1:anchor] == "胡"):
+                m = _HOUSE_NO.match(f, anchor + 1)
+                anchor -= ch == "同"
+            if m is None and (ch == "苑" or f[anchor - 1:anchor + 1] in _ESTATES):
+                m = _BUILDING.match(f, anchor + 1)
+                estate = m is not None
+                anchor -= ch != "苑"
+            if m is None:
+                continue
+            tail = _ADDRESS_TAIL.match(f, m.end())
+            e = tail.end() if tail else m.end()
+            s = anchor
+            if f[anchor] in "组巷弄段里":  # 3组, 128弄: the number belongs to the name
+                while s > anchor - 3 and f[s - 1:s].isdigit():
+                    s -= 1
+            limit = max(0, anchor - 14)
+            while s > limit:
+                c = f[s - 1]
+                if c in _ADDRESS_STOP or f[s - 2:s] == "街道" or not _CJK_RE.match(c):
+                    break
+                s -= 1
+            if self.is_excluded(s, e):
+                continue
+            if estate and not re.search(r"室|户|房|-[0-9]", f[m.end():e]):
+                continue  # a building of an estate is not yet one household
+            span = f[s:e]
+            before = self.clause_before(s, 24)
+            after = self.clause_after(e, 12)
+            if any(w in before for w in rec.words["office_labels"]):
+                continue
+            if any(w in span or w in after or w in before[-6:] for w in rec.words["address_org_words"]):
+                continue
+            home = any(w in before for w in rec.words["home_labels"])
+            unit = bool(re.search(r"室|单元|户|房|-[0-9]", f[m.end():e]))
+            if home:
+                conf = 0.9
+            elif "地址" in before:
+                conf = 0.6
+            else:
+                conf = 0.6 if unit else 0.45
+            # What stays public: the text up to the township/street level.
+            keep_from = s
+            while keep_from > max(0, s - 12) and f[keep_from - 1] not in "：:，,。；;（()\n\t 、“\"住":
+                keep_from -= 1
+            out.append(_Cand("address", s, e, conf, {"kept": self.text[keep_from:s], "home": home}))
+        return out
+
+
+def _others(cands: list[_Cand], starts: list[int], c: _Cand, kinds: tuple[str, ...], lo: int, hi: int) -> list[_Cand]:
+    """Other candidates of ``kinds`` starting in ``[lo, hi]`` that are not an office's contact details."""
+    i, j = bisect_left(starts, lo), bisect_right(starts, hi)
+    return [x for x in cands[i:j] if x is not c and x.kind in kinds and not x.info.get("contact")]
+
+
+def _labelled(clause: str, labels: Iterable[str]) -> bool:
+    """A label in the clause that is not someone's (他的电话, 其邮箱 belong to a person)."""
+    for label in labels:
+        k = clause.rfind(label)
+        if k >= 0 and clause[k - 1:k] not in ("的", "其"):
+            return True
+    return False
+
+
+def _uscc_valid(code: str) -> bool:
+    from stdnum.cn import uscc
+
+    return uscc.is_valid(code.upper())
+
+
+def _load_lines(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(f"{path}: cannot read privacy data: {exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 class PrivacyRecognizer(Recognizer):
     family = "privacy"
 
-    def mask(self, text: str) -> str:
+    def __init__(self, rules: RuleSet):
+        super().__init__(rules)
+        self.regions = _region_codes()
+        self.words: dict[str, list[str]] = {}
+        surnames: list[str] = []
+        domains: list[str] = []
+        for path in rules.data_files("privacy", ".txt", ".yaml", ".yml"):
+            if path.suffix.lower() == ".txt":
+                if path.stem.startswith("surnames"):
+                    surnames.extend(_load_lines(path))
+                elif path.stem.startswith("email_domains"):
+                    domains.extend(line.lower() for line in _load_lines(path))
+                continue
+            try:
+                raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise PackError(f"{path}: cannot read privacy data: {exc}") from exc
+            if not isinstance(raw, dict):
+                raise PackError(f"{path}: privacy context must be a mapping of word lists")
+            for key, value in raw.items():
+                if not isinstance(value, list):
+                    raise PackError(f"{path}: '{key}' must be a list")
+                self.words.setdefault(str(key), []).extend(fold(str(v)) for v in value)
+        for key in (
+            "contact_labels", "personal_labels", "list_words", "card_context", "number_negative", "org_account",
+            "org_words", "id_context", "passport_context", "permit_context", "home_labels", "office_labels",
+            "address_org_words", "public_numbers", "not_names",
+        ):
+            self.words.setdefault(key, [])
+        self.public_numbers = frozenset(self.words["public_numbers"])
+        self.not_names = frozenset(self.words["not_names"])
+        self.email_domains = frozenset(domains)
+        compound = sorted({s for s in surnames if len(s) > 1}, key=len, reverse=True)
+        single = "".join(sorted({s for s in surnames if len(s) == 1}))
+        given = f"[{_CJK}*×]"
+        alts = [f"(?:{'|'.join(map(re.escape, compound))}){given}{{1,2}}"] if compound else []
+        if single:
+            alts.append(f"[{re.escape(single)}]{given}{{1,2}}")
+        self._name_re = re.compile(f"(?<![{_CJK}])(?:{'|'.join(alts) or '(?!)'})(?![{_CJK}])")
+
+    # -- data lookups used by the scan -------------------------------------------------------
+    def personal_domain(self, domain: str) -> bool:
+        parts = domain.split(".")
+        return any(".".join(parts[i:]) in self.email_domains for i in range(len(parts) - 1))
+
+    def find_name(self, folded: str) -> str | None:
+        """A personal name (surname + 1–2 characters, standing alone) in a folded text."""
+        for m in self._name_re.finditer(folded):
+            token = m.group()
+            if token in self.not_names or any(c in _NOT_NAME_CHARS for c in token[1:]):
+                continue
+            return token
+        return None
+
+    # -- the detector ----------------------------------------------------------------------
+    def leaks(self, text: str, folded: str | None = None, today: dt.date | None = None) -> list[Leak]:
+        """Every piece of personal information in ``text``, non-overlapping, in text order."""
+        if folded is None:
+            folded = fold(text)
+        scan = _Scan(self, text, folded, today or dt.date.today())
+        cands = scan.urls_and_emails()
+        cands += scan.numbers()
+        cands += scan.documents()
+        cands += scan.plates()
+        cands += scan.addresses()
+        if not cands:
+            return []
+        cands = self._resolve_overlaps(cands)
+        starts = [c.start for c in cands]
+        w = self.words
+        strong = ("id_card", "id_card_15", "bank_card")
+        for c in cands:
+            rs, re_ = scan.row(c.start, c.end)
+            c.info["row"] = (rs, re_)
+            bs, be = scan.block(c.start, c.end)
+            c.info["personal_row"] = (
+                bool(_others(cands, starts, c, strong, bs, be))
+                or scan.any_word(w["personal_labels"], rs, re_)
+                or any(x.info.get("home") for x in _others(cands, starts, c, ("address",), rs, re_))
+            )
+            if c.kind == "landline" and not c.info["personal_row"]:
+                c.info["drop"] = True  # an office number: most numbers in a notice, so decided cheaply
+                continue
+            c.info["named"] = scan.has_name(c.start, c.end)
+            if c.kind in ("mobile", "email"):
+                # An office's published contact number or mailbox: labelled, in a row without personal data.
+                label = scan.clause_before(c.start, 20)
+                c.info["contact"] = not c.info["personal_row"] and _labelled(label, w["contact_labels"])
+        cands = [c for c in cands if not c.info.get("drop")]
+        starts = [c.start for c in cands]
+        reach = _NEIGHBOUR_REACH
+        for c in cands:
+            c.info["table"] = c.info["named"] and (
+                c.info["personal_row"]
+                or bool(_others(cands, starts, c, (*strong, "mobile"), c.start - reach, c.end + reach))
+                or scan.any_word(w["list_words"], c.start - _LIST_REACH, c.info["row"][1])
+            )
+        return [leak for leak in (self._judge(scan, c) for c in cands) if leak is not None]
+
+    @staticmethod
+    def _resolve_overlaps(cands: list[_Cand]) -> list[_Cand]:
+        """Keep the strongest kind where candidates overlap (an e-mail over the mobile inside it)."""
+        kept: list[_Cand] = []
+        kept_starts: list[int] = []
+        for cand in sorted(cands, key=lambda c: (_PRIORITY[c.kind], c.start - c.end, c.start)):
+            k = bisect_left(kept_starts, cand.end)
+            if (k > 0 and kept[k - 1].end > cand.start) or (k < len(kept) and kept[k].start < cand.end):
+                continue
+            kept.insert(k, cand)
+            kept_starts.insert(k, cand.start)
+        return kept
+
+    def _judge(self, scan: _Scan, c: _Cand) -> Leak | None:
+        """Severity, confidence, message and masked form of a candidate, from its context."""
+        span, fspan = scan.text[c.start:c.end], scan.folded[c.start:c.end]
+        named, table, personal_row = c.info["named"], c.info["table"], c.info["personal_row"]
+        kind = c.kind
+
+        if kind in ("id_card", "id_card_15"):
+            tail = 4 if kind == "id_card" else 3
+            masked = _mask_chars(span, fspan, 6, tail)
+            what = "完整身份证号码" if kind == "id_card" else "15位旧版身份证号码"
+            if c.info.get("bad_check"):
+                what = "疑似身份证号码（地区码和出生日期有效，校验位不符）"
+            msg = f"公示名单中含姓名及{what}" if table else f"公开内容含{what}"
+            sug = f"脱敏为 {masked}（保留前6位和后{tail}位）"
+            return Leak(kind, c.start, c.end, "high", c.confidence, msg, sug, masked)
+
+        if kind == "bank_card":
+            masked = _mask_chars(span, fspan, 6, 4)
+            conf = max(c.confidence, 0.9) if named else c.confidence
+            msg = "公示名单中含姓名及银行卡号" if table else f"公开内容含银行卡号（{c.info['issuer']}，通过Luhn校验）"
+            return Leak(kind, c.start, c.end, "high", conf, msg, f"脱敏为 {masked}（保留前6位和后4位）", masked)
+
+        if kind == "mobile":
+            prefix = c.info.get("prefix", 0)
+            masked = span[:prefix] + _mask_chars(span[prefix:], fspan[prefix:], 3, 4)
+            if c.info["contact"]:
+                # Expected on a notice: shown only to a careful proof-read (strict profile), never masked.
+                return Leak(
+                    kind, c.start, c.end, "low", 0.4, "公开的联系电话为手机号码，请确认是单位公开的联系方式",
+                    f"如为个人手机号码，脱敏为 {masked}", None,
+                )
+            if table:
+                sev, conf, msg = "high", 0.95, "公示名单中含姓名及个人手机号码"
+            elif named:
+                sev, conf, msg = "high", 0.9, "公开内容含姓名及个人手机号码"
+            else:
+                sev, conf, msg = "medium", c.confidence, "公开内容含个人手机号码"
+            return Leak(kind, c.start, c.end, sev, conf, msg, f"脱敏为 {masked}", masked)
+
+        if kind == "landline":
+            # Office numbers are public; only a number in a row of a person's data is personal.
+            if not (named and personal_row):
+                return None
+            area = c.info.get("area", 4)
+            masked = _mask_chars(span, fspan, area, 4)
+            return Leak(kind, c.start, c.end, "medium", 0.8, "公示名单中含个人固定电话", f"脱敏为 {masked}", masked)
+
+        if kind == "email":
+            masked = span[0] + "***" + span[span.index("@"):]
+            if c.info["contact"]:
+                return Leak(
+                    kind, c.start, c.end, "low", 0.4, "公开的联系邮箱为个人邮箱域名，请确认是单位公开的联系方式",
+                    f"如为个人邮箱，脱敏为 {masked}", None,
+                )
+            sev, msg = ("high", "公示名单中含姓名及个人电子邮箱") if table else ("medium", "公开内容含个人电子邮箱")
+            return Leak(kind, c.start, c.end, sev, 0.75 if not table else 0.9, msg, f"脱敏为 {masked}", masked)
+
+        if kind in ("passport", "permit"):
+            masked = _mask_chars(span, fspan, 2, 2)
+            what = "护照号码" if kind == "passport" else "港澳台通行证号码"
+            conf = max(c.confidence, 0.8) if table else c.confidence
+            sev = "high" if conf >= 0.8 else ("medium" if conf >= 0.5 else "low")
+            msg = f"公示名单中含姓名及{what}" if table else f"公开内容含{what}"
+            return Leak(kind, c.start, c.end, sev, conf, msg, f"脱敏为 {masked}（保留前2位和后2位）", masked)
+
+        if kind == "plate":
+            masked = _mask_chars(span, fspan, 1, 2)
+            return Leak(kind, c.start, c.end, "low", c.confidence, "公开内容含机动车号牌", f"脱敏为 {masked}", masked)
+
+        if kind == "address":
+            kept = c.info.get("kept", "")
+            if table:
+                sev, conf, msg = "high", 0.95, "公示名单中含姓名及家庭住址门牌号"
+            else:
+                sev, conf, msg = "medium", c.confidence, "公开内容含家庭住址门牌号"
+            return Leak(
+                kind, c.start, c.end, sev, conf, msg,
+                f"家庭住址只公开到乡镇/街道，脱敏为 {kept}***", "***",
+            )
+        return None
+
+    # -- the family interface --------------------------------------------------------------
+    def analyze(self, doc: Document, hits: list[Hit]) -> Iterable[Finding]:
+        yield from super().analyze(doc, hits)
+        for leak in self.leaks(doc.text, doc.folded, doc.effective_date):
+            yield Finding(
+                category="privacy",
+                rule=leak.rule,
+                severity=leak.severity,
+                start=leak.start,
+                end=leak.end,
+                text=doc.text[leak.start:leak.end],
+                message=leak.message,
+                suggestion=leak.suggestion,
+                confidence=round(leak.confidence, 3),
+            )
+
+    def mask(self, text: str, today: dt.date | None = None) -> str:
+        """``text`` with every reported leak masked; everything else unchanged.
+
+        Masking one leak can uncover another that an overlap hid (an ID glued to an e-mail
+        address), so masking repeats until nothing changes: ``mask(mask(t)) == mask(t)``.
+        """
+        for _ in range(4):
+            masked = self._mask_once(text, today)
+            if masked == text:
+                break
+            text = masked
         return text
+
+    def _mask_once(self, text: str, today: dt.date | None) -> str:
+        parts: list[str] = []
+        last = 0
+        for leak in self.leaks(text, today=today):
+            if leak.masked is None or leak.confidence < MASK_MIN_CONFIDENCE:
+                continue
+            parts.append(text[last:leak.start])
+            parts.append(leak.masked)
+            last = leak.end
+        if not parts:
+            return text
+        parts.append(text[last:])
+        return "".join(parts)
