@@ -5,7 +5,9 @@ segments (``attrs["hrefs"]`` plus URLs written in their text). Reported, at the 
 
 * ``link:blocklist`` (veto): a host on a blocklist (``data/blocklist/*.txt`` and the users'
   ``<rules>/blocklist/*.txt``: domains, suffixes and ``/regex/`` lines);
-* ``link:spam-anchor`` (high): a non-government host whose anchor text is gambling/porn/ad spam;
+* ``link:spam-anchor`` (high; veto when the link is hidden or written by a script): a
+  non-government host whose anchor text is gambling/porn/ad spam;
+* ``link:hidden-external`` (medium): a hidden or script-written link to a non-government host;
 * ``link:ip`` (medium): a link to a raw IP address;
 * ``link:lookalike`` (medium): a host that imitates a government domain (punycode or confusable
   letters spelling ``gov``, ``gov.cn`` inside a foreign domain);
@@ -279,18 +281,21 @@ class LinkRecognizer(Recognizer):
         for hit in hits:
             if isinstance(hit.payload, _Anchor):
                 seg = doc.segment_at(hit.start)
-                if seg is None or seg.kind != "link":
+                if seg is None or seg.kind not in ("link", "hidden", "script"):
                     continue
                 entry = hit.payload.entry
                 if entry.unless_near and near(doc, hit.start, hit.end, entry.unless_near, entry.window):
                     continue
                 spam_words.setdefault(seg.start, []).append(doc.text[hit.start:hit.end])
-        internal = self._site_host(doc)
+        site = self._site_host(doc)
+        # Hidden anchors also come as link segments: report them there, once each.
+        linked = {host_of(str(seg.attrs.get("href") or "")) for seg in doc.segments if seg.kind == "link"}
         for seg in doc.segments:
             if seg.kind == "link":
-                problem = self._link_problem(seg, spam_words.get(seg.start, ()), internal)
+                problem = self._link_problem(seg, spam_words.get(seg.start, ()), site)
             elif seg.kind in ("hidden", "script"):
-                problem = self._targets_problem(seg, urls_in(seg, doc.text))
+                urls = urls_in(seg, doc.text)
+                problem = self._targets_problem(seg, urls, spam_words.get(seg.start, ()), site, linked)
             else:
                 continue
             if problem is not None:
@@ -305,8 +310,15 @@ class LinkRecognizer(Recognizer):
         source = doc.extracted.source or ""
         return host_of(source) if source.lower().startswith(("http://", "https://")) else None
 
-    def _link_problem(self, seg: Segment, spam: Iterable[str], internal: str | None) -> _Problem | None:
+    def _outside(self, host: str, site: str | None) -> bool:
+        """Neither government, allow-listed nor the page's own site."""
+        if site is not None and (host == site or host.endswith("." + site)):
+            return False
+        return not self.lists.trusted(host)
+
+    def _link_problem(self, seg: Segment, spam: Iterable[str], site: str | None) -> _Problem | None:
         href = str(seg.attrs.get("href") or "")
+        hidden = bool(seg.attrs.get("hidden"))
         problems: list[_Problem] = []
         host = host_of(href)
         if host is None:
@@ -314,30 +326,52 @@ class LinkRecognizer(Recognizer):
             if why:
                 problems.append(_Problem("link:script-href", "medium", f"可疑的脚本链接：{why}",
                                          "核实链接用途，删除不明脚本并排查网站篡改", 0.8))
-        else:
-            problems.extend(self._host_problems(host))
-            spam = sorted(set(spam))
-            same_site = internal is not None and (host == internal or host.endswith("." + internal))
-            if spam and not same_site and not self.lists.trusted(host):
-                problems.append(_Problem(
-                    "link:spam-anchor", "high",
-                    f"链接指向非政府网站 {host}，链接文字含“{'、'.join(spam[:3])}”等博彩/色情/广告词语，疑似被挂黑链",
-                    "删除该链接并排查网站篡改", 0.9,
-                ))
+            return _worst(problems)
+        problems.extend(self._host_problems(host))
+        if self._outside(host, site):
+            problems.extend(self._outside_problems(host, sorted(set(spam)), "隐藏的链接" if hidden else "链接", hidden))
         return _worst(problems)
 
-    def _targets_problem(self, seg: Segment, urls: list[str]) -> _Problem | None:
+    def _targets_problem(
+        self, seg: Segment, urls: list[str], spam: Iterable[str], site: str | None, linked: set[str | None],
+    ) -> _Problem | None:
         problems: list[_Problem] = []
         seen: set[str] = set()
+        spam = sorted(set(spam))
+        where = "隐藏内容中的链接" if seg.kind == "hidden" else "脚本写入的链接"
         for url in urls:
             host = host_of(url)
-            if host and host not in seen:
-                seen.add(host)
-                problems.extend(self._host_problems(host))
-        where = "隐藏内容" if seg.kind == "hidden" else "可疑脚本"
-        for p in problems:
-            p.message = f"{where}中的{p.message}"
+            if not host or host in seen or host in linked:
+                continue
+            seen.add(host)
+            for p in self._host_problems(host):
+                p.message = f"{where}{p.message.removeprefix('链接')}"
+                problems.append(p)
+            if self._outside(host, site):
+                problems.extend(self._outside_problems(host, spam, where, True))
         return _worst(problems)
+
+    @staticmethod
+    def _outside_problems(host: str, spam: list[str], where: str, hidden: bool) -> list[_Problem]:
+        if spam:
+            words = "、".join(spam[:3])
+            if hidden:
+                return [_Problem(
+                    "link:spam-anchor", "veto",
+                    f"{where}指向非政府网站 {host}，文字含“{words}”等博彩/色情/广告词语，属暗链",
+                    "删除暗链并排查网站篡改（模板、数据库、服务器文件）", 0.95,
+                )]
+            return [_Problem(
+                "link:spam-anchor", "high",
+                f"{where}指向非政府网站 {host}，链接文字含“{words}”等博彩/色情/广告词语，疑似被挂黑链",
+                "删除该链接并排查网站篡改", 0.9,
+            )]
+        if hidden:
+            return [_Problem(
+                "link:hidden-external", "medium", f"{where}指向非政府网站 {host}，页面上看不到，疑似暗链",
+                "核实该链接的来源和用途，如非本单位设置请删除并排查网站篡改", 0.75,
+            )]
+        return []
 
     def _host_problems(self, host: str) -> list[_Problem]:
         problems = []

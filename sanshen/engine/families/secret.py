@@ -3,11 +3,12 @@
 * ``secret:mark`` (veto): a state-secret mark in the GB/T 9704 form ``密级★保密期限`` — 秘密★1年,
   机密★5年, 绝密★长期, 机密★会议开始前, with spaces or ☆✭＊ variants — wherever it stands (the ★
   form is unambiguous), unless it is quoted as an example (标注“秘密★1年”字样).
+  ``密级：机密`` (a form's classification field) counts as a mark too.
 * ``secret:level`` (high): a bare 绝密/机密/秘密 standing alone on a line at the head of the
-  document or of a segment (where GB/T 9704 puts it), or written as ``密级：机密``.
-* ``secret:internal`` (high): 内部资料, 内部文件, 注意保存, 不得外传, 内部使用, 工作秘密, 限国内发行
-  used as a marking — a line of markings only, a head line starting with one (（内部资料）…),
-  or two of them together (内部资料 注意保存).
+  document or of a segment (where GB/T 9704 puts it).
+* ``secret:internal`` (high): 内部资料, 内部文件, 内部明电, 注意保存, 不得外传, 工作秘密, 限国内发行,
+  （此件不予公开）… used as a marking — a line of markings only, a head line starting with one
+  (（内部资料）…), or two of them side by side (内部资料 注意保存).
 
 Prose about secrecy work (涉及国家秘密的信息不得公开, “涉密信息不上网，上网信息不涉密”,
 机密文件管理办法) is not a marking and is not reported. The words are found by the shared scanner
@@ -25,8 +26,8 @@ from ..findings import Finding
 from ..lexicon import Hit
 
 LEVELS = ("绝密", "机密", "秘密")
-INTERNAL = ("内部资料", "内部文件", "注意保存", "不得外传", "请勿外传", "内部使用", "仅供内部使用", "工作秘密",
-            "限国内发行", "内部发行")
+INTERNAL = ("内部资料", "内部文件", "内部刊物", "内部明电", "注意保存", "注意保管", "不得外传", "请勿外传", "严禁外传",
+            "内部使用", "仅供内部使用", "工作秘密", "限国内发行", "内部发行", "不予公开", "涉密文件")
 
 _STARS = "★☆✭✩✪✫✬✮✯⭐"
 _SP = r"[ \t\u3000]*"
@@ -41,7 +42,7 @@ _STAR_AFTER = re.compile(
 )
 _LEVEL_LABEL = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]?" + _SP + r"$")
 _SEP = r"[\s\d（()）【】\[\]〔〕<>〈〉《》:：,，、·.．;；|/-]"
-_TOKEN = "|".join([*LEVELS, *INTERNAL, "密级", "请妥善保管", "妥善保管"])
+_TOKEN = "|".join([*LEVELS, *INTERNAL, "密级", "请妥善保管", "妥善保管", "此件", "本件", "此文", "本文件"])
 # A line made only of markings (and a 份号 such as 000123).
 _MARK_LINE = re.compile(
     rf"{_SEP}*(?:(?:{_TOKEN}){_SP}(?:[{_STARS}*＊]{_SP}(?:{_PERIOD})?)?{_SEP}*)+"
@@ -114,9 +115,9 @@ class SecretRecognizer(Recognizer):
         label = _LEVEL_LABEL.search(folded, max(0, hit.start - 10), hit.start)
         if label:
             return self._finding(
-                doc, "secret:level", "high", label.start(), hit.end,
-                f"文件标注密级“{level}”，疑似涉密文件，严禁在互联网上公开",
-                "核实文件密级；涉密文件须立即撤下并报告", 0.9,
+                doc, "secret:mark", "veto", label.start(), hit.end,
+                f"文件标注密级“{level}”，属涉密文件，严禁在互联网上发布",
+                "立即撤下该文件，按保密规定报告并处置", 0.9,
             )
         line_start, line_end = self._line(doc, hit.start, hit.end)
         if self._only_markings(folded, line_start, line_end) and self._at_head(doc, line_start):
@@ -144,6 +145,16 @@ class SecretRecognizer(Recognizer):
             line = folded[line_start:line_end]
             start = line_start + len(line) - len(line.lstrip())
             end = line_start + len(line.rstrip())
+            # 内部资料 / 注意保存 written on consecutive lines make one marking.
+            for _ in range(3):
+                nxt_start = line_end + 1
+                if nxt_start >= len(folded) or folded[line_end:nxt_start] != "\n":
+                    break
+                nxt_start, nxt_end = self._line(doc, nxt_start, nxt_start)
+                nxt = folded[nxt_start:nxt_end]
+                if not nxt.strip() or not self._only_markings(folded, nxt_start, nxt_end):
+                    break
+                end, line_end = nxt_start + len(nxt.rstrip()), nxt_end
         elif paired:
             end = paired.end()
         elif not (self._at_head(doc, line_start) and _OPENS_WITH.match(folded, line_start, line_end)
