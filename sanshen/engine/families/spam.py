@@ -99,7 +99,7 @@ def _is_letter(ch: str) -> bool:
 
 def _other_script(ch: str) -> bool:
     """Letters of scripts that use ZWJ/ZWNJ/ZWSP legitimately (Arabic, Tibetan, Indic…), and emoji."""
-    return (ch.isalpha() and not _is_letter(ch)) or ord(ch) >= 0x1F000
+    return bool(ch) and ((ch.isalpha() and not _is_letter(ch)) or ord(ch) >= 0x1F000)
 
 
 class SpamRecognizer(KeepsDoubledLetters):
