@@ -95,6 +95,17 @@ def _as_words(value, where: str) -> tuple[str, ...]:
     return words
 
 
+def _as_context(value, key: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise PackError(f"{where}: '{key}' must be a list of words")
+    # YAML reads 110 or 12345 as numbers; context words are always text.
+    return tuple(str(w) for w in value if str(w).strip())
+
+
 def _make_entry(pack: str, raw, defaults: dict, where: str) -> Entry:
     if isinstance(raw, str):
         raw = {"words": [raw]}
@@ -128,8 +139,8 @@ def _make_entry(pack: str, raw, defaults: dict, where: str) -> Entry:
         message=str(message),
         suggestion=merged.get("suggestion"),
         tag=merged.get("tag"),
-        unless_near=tuple(merged.get("unless_near") or ()),
-        only_near=tuple(merged.get("only_near") or ()),
+        unless_near=_as_context(merged.get("unless_near"), "unless_near", where),
+        only_near=_as_context(merged.get("only_near"), "only_near", where),
         window=window,
         confidence=confidence,
     )
