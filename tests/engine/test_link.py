@@ -1,0 +1,226 @@
+"""Family ``link``: blocklisted hosts, spam anchors on non-government hosts, raw IPs, lookalikes of
+government domains, script/data hrefs, hidden and scripted targets; users' blocklists."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanshen.engine import Engine, Extracted, PackError, Segment
+from sanshen.engine.families.link import DomainLists, host_of, imitates_gov
+from sanshen.engine.packs import load_rules
+
+
+def page(links=(), hidden=(), scripts=(), body=("县人民政府召开2025年工作会议，部署全年重点任务。",), source=None):
+    """An extracted HTML page laid out as docs/engine.md describes (title, body, sections)."""
+    parts: list[str] = []
+    segs: list[Segment] = []
+    pos = 0
+
+    def line(s: str, kind: str | None = None, **attrs) -> None:
+        nonlocal pos
+        if kind is not None:
+            segs.append(Segment(kind, pos, pos + len(s), attrs))
+        parts.append(s + "\n")
+        pos += len(s) + 1
+
+    line("XX县人民政府", "title", locator="title")
+    line("")
+    for b in body:
+        line(b, "body", locator="body > p")
+    if hidden:
+        line("[隐藏内容]")
+        for text, reason, hrefs in hidden:
+            line(text, "hidden", reason=reason, hrefs=list(hrefs), locator="body > div")
+    if links:
+        line("[链接]")
+        for anchor, href, is_hidden in links:
+            line(f"{anchor} {href}", "link", href=href, text=anchor, hidden=is_hidden, locator="body > a")
+    if scripts:
+        line("[脚本]")
+        for text, reason, hrefs in scripts:
+            line(text, "script", reason=reason, hrefs=list(hrefs), locator="body > script")
+    return Extracted("".join(parts), segs, format="html", source=source)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine()
+
+
+def links_of(engine, ex):
+    found = [f for f in engine.check(ex) if f.category == "link"]
+    for f in found:
+        assert ex.text[f.start:f.end] == f.text
+    return found
+
+
+def seg_of(ex, href):
+    return next(s for s in ex.segments if s.kind == "link" and s.attrs["href"] == href)
+
+
+@pytest.mark.parametrize("href", [
+    "http://www.bet365.com/zh",
+    "https://m.365bet.cc/",
+    "http://bet365-88.com",
+    "http://www.xpj8888.com",
+    "http://js3333.com",
+    "http://lucky.casino",
+    "http://www.pornhub.com/",
+    "http://www.tjnx.com.cn/",
+    "//www.zzshanglu.com",
+])
+def test_blocklisted_hosts_are_veto_at_the_link(engine, href):
+    ex = page(links=[("中国政府网", "https://www.gov.cn/", False), ("友情链接", href, False)])
+    found = links_of(engine, ex)
+    seg = seg_of(ex, href)
+    assert [(f.rule, f.severity, f.start, f.end) for f in found] == [("link:blocklist", "veto", seg.start, seg.end)]
+    assert "黑名单" in found[0].message
+
+
+def test_spam_anchor_on_non_government_host(engine):
+    ex = page(links=[("澳门金沙娱乐", "http://www.am-js-play.com", False)])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [("link:spam-anchor", "high")]
+    assert "www.am-js-play.com" in found[0].message and "澳门金沙" in found[0].message
+
+
+def test_hidden_spam_anchor_is_veto(engine):
+    ex = page(
+        hidden=[("百家乐 六合彩 久久精品", "display:none",
+                 ["http://www.bjl001-x.com", "http://www.lhc002-x.com", "http://www.av003.com"])],
+        links=[("百家乐", "http://www.bjl001-x.com", True), ("六合彩", "http://www.lhc002-x.com", True),
+               ("久久精品", "http://www.av003.com", True)],
+    )
+    found = links_of(engine, ex)
+    # One finding per link; the hidden block's targets are the same links and are not repeated.
+    assert [f.text for f in found] == ["百家乐 http://www.bjl001-x.com", "六合彩 http://www.lhc002-x.com",
+                                       "久久精品 http://www.av003.com"]
+    assert all(f.severity == "veto" for f in found)
+    assert [f.rule for f in found] == ["link:spam-anchor", "link:blocklist", "link:blocklist"]
+
+
+def test_hidden_link_without_spam_text_is_medium(engine):
+    ex = page(links=[("更多", "http://www.some-shop.net/", True)])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [("link:hidden-external", "medium")]
+
+
+def test_script_written_targets(engine):
+    ex = page(scripts=[
+        ('<a href="http://www.amdc-365.com" style="display:none">澳门赌场</a>', "document.write",
+         ["http://www.amdc-365.com"]),
+        ('<a href="http://www.xpj-vip6.com">link</a>', "eval-atob", ["http://www.xpj-vip6.com"]),
+        ('<a href="https://www.gov.cn/">中国政府网</a>', "document.write", ["https://www.gov.cn/"]),
+    ])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [("link:spam-anchor", "veto"), ("link:blocklist", "veto")]
+    assert "脚本写入的链接" in found[0].message
+
+
+def test_hidden_block_urls_in_text(engine):
+    ex = page(hidden=[("友情链接 www.bet365.com", "off-screen", [])])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [("link:blocklist", "veto")]
+
+
+@pytest.mark.parametrize("href,rule", [
+    ("http://202.96.1.23/news/1.html", "link:ip"),
+    ("http://[2001:db8::1]/", "link:ip"),
+    ("http://www.gov.cn.zf-notice.com/", "link:lookalike"),
+    ("http://gov-cn.example.net/", "link:lookalike"),
+    ("http://xn--gv-fmc.cn/", "link:lookalike"),       # gоv.cn with a Cyrillic о
+    ("http://www.gоv.cn/", "link:lookalike"),           # the same, not yet encoded
+    ("javascript:eval(atob('ZG9jdW1lbnQud3JpdGUoKQ=='))", "link:script-href"),
+    ("javascript:window.location='http://www.some-site.com/'", "link:script-href"),
+    ("data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "link:script-href"),
+])
+def test_medium_link_problems(engine, href, rule):
+    ex = page(links=[("点击查看", href, False)])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [(rule, "medium")]
+
+
+@pytest.mark.parametrize("anchor,href", [
+    ("中国政府网", "https://www.gov.cn/"),
+    ("国家税务总局", "http://www.chinatax.gov.cn/"),
+    ("北京市人民政府", "https://www.beijing.gov.cn/"),
+    ("某市政务", "http://www.xn--fiqs8s.xn--zfr164b/"),
+    ("新华网", "http://www.xinhuanet.com/politics/"),
+    ("人民网", "http://www.people.com.cn/"),
+    ("党政机关网站标识", "https://bszs.conac.cn/sitename?method=show&id=123"),
+    ("下载附件", "/attach/2024/0101.docx"),
+    ("返回顶部", "#top"),
+    ("关闭窗口", "javascript:window.close()"),
+    ("打印", "javascript:void(0);"),
+    ("", "javascript:;"),
+    ("联系我们", "mailto:zfb@xx.gov.cn"),
+    ("二维码", "data:image/png;base64,iVBORw0KGgo="),
+    ("打击“六合彩”违法犯罪专项行动", "http://www.xx-news.com/2024/0301.html"),
+    ("市福利彩票发行中心", "http://www.cwl.gov.cn/"),
+    ("某大学", "https://www.pku.edu.cn/"),
+])
+def test_ordinary_links_are_clean(engine, anchor, href):
+    assert links_of(engine, page(links=[(anchor, href, False)])) == []
+
+
+def test_spam_anchor_on_government_host_is_left_to_spam(engine):
+    ex = page(links=[("百家乐", "http://www.xx.gov.cn/a.html", False)])
+    found = engine.check(ex)
+    assert [f.category for f in found] == ["spam"]
+
+
+def test_own_site_hidden_links_are_fine(engine):
+    ex = page(links=[("栏目", "https://www.qj.example.org/lm/", True)], source="https://www.qj.example.org/")
+    assert links_of(engine, ex) == []
+
+
+def test_plain_text_has_no_link_findings(engine):
+    assert [f for f in engine.check("友情链接：www.bet365.com 百家乐") if f.category == "link"] == []
+
+
+def test_user_blocklist_and_allow_list(tmp_path):
+    folder = tmp_path / "blocklist"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("# 本地发现的站点\nevil-example.org   # 2024 年巡检发现\n/^ab[0-9]+\\.xyz$/\n",
+                                     encoding="utf-8")
+    (folder / "allow-local.txt").write_text("partner-example.com\n", encoding="utf-8")
+    engine = Engine(rules_dirs=[tmp_path])
+    ex = page(links=[("a", "http://m.evil-example.org/", False), ("b", "http://ab123.xyz", False),
+                     ("六合彩", "http://partner-example.com/", False), ("六合彩", "http://other-example.com/", False)])
+    found = links_of(engine, ex)
+    assert [(f.rule, f.severity) for f in found] == [
+        ("link:blocklist", "veto"), ("link:blocklist", "veto"), ("link:spam-anchor", "high")]
+    assert found[-1].text.endswith("other-example.com/")
+
+
+def test_bad_user_list_is_a_clear_error(tmp_path):
+    folder = tmp_path / "blocklist"
+    folder.mkdir()
+    (folder / "bad.txt").write_text("/(unclosed/\n", encoding="utf-8")
+    with pytest.raises(PackError, match=r"bad\.txt: line 1"):
+        Engine(rules_dirs=[tmp_path])
+
+
+def test_government_hosts_are_never_blocked():
+    lists = DomainLists.load(load_rules())
+    assert lists.blocked("js3333.yn.gov.cn") is None
+    assert lists.blocked("js3333.com") is not None
+    assert lists.trusted("www.gov.cn") and lists.trusted("www.xinhuanet.com") and not lists.trusted("example.com")
+
+
+@pytest.mark.parametrize("href,host", [
+    ("HTTP://WWW.Example.COM:8080/a", "www.example.com"),
+    ("//cdn.example.com/x.js", "cdn.example.com"),
+    ("www.example.com/path", "www.example.com"),
+    ("/relative/path.html", None),
+    ("mailto:a@b.cn", None),
+    ("http://例子.中国/", "xn--fsqu00a.xn--fiqs8s"),
+])
+def test_host_of(href, host):
+    assert host_of(href) == host
+
+
+def test_imitates_gov():
+    assert imitates_gov("www.gov.cn.evil.com")
+    assert not imitates_gov("www.gov.cn")
+    assert not imitates_gov("www.government-example.com")
