@@ -1,0 +1,295 @@
+"""Taiwan, Hong Kong and Macao wording that needs context (data in ``data/regions/*.yaml``).
+
+* ``region:<place>-country`` — a place listed among countries without 和地区 (美国、日本、台湾等
+  国家), or called a state (台湾国);
+* ``region:taiwan-office`` — offices and titles of the Taiwan authorities written as those of a
+  state (台湾“总统”, 台湾外交部, 蔡英文总统);
+* ``region:roc`` — 中华民国 outside a historical (1912–1949) context.
+
+Every check starts from a word found by the shared scanner; the small regexes only run at
+those places.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..document import Document
+from ..findings import Finding
+from ..lexicon import Hit
+from ..packs import PackError
+from .leaders import corrected
+
+FAMILY = "expression"
+
+_PLACE_ALIASES = {"taiwan": "台湾地区", "hongkong": "香港特别行政区", "macao": "澳门特别行政区",
+                  "hkmotw": "港澳台地区", "hkmo": "港澳地区"}
+_PLACE_LABEL = {"taiwan": "台湾", "hongkong": "香港", "macao": "澳门", "hkmotw": "港澳台", "hkmo": "港澳"}
+_REGION_OK = ("和地区", "及地区", "与地区", "或地区", "、地区", "(地区)", "（地区）", "/地区", "和区域", "及区域")
+_LIST_STOPS = re.compile(r"[，。；：！？\n()（）“”]|等|地区|以及")
+_LIST_SPLIT = re.compile(r"、|和|与|及|或")
+_COUNT_RE = re.compile(r"等\s*(?:\d+|[一二三四五六七八九十百几多数两]+)\s*$")
+_INCLUDING_RE = re.compile(r"在内的\s*(?:\d+|[一二三四五六七八九十百几多数两]+)?\s*$")
+_OTHER_RE = re.compile(r"(台湾|香港|澳门|港澳台|港澳)(?:地区|特区)?\s*(?:和|与|及|以及|、|等)\s*$")
+_STATE_AFTER = re.compile(r"国(?=$|[\s，。；：！？、”’)）和与及的]|政府|总统|元首|总理)")
+_TW_STATE_AFTER = re.compile(r"国(?:旗|歌|徽|号)")
+_YEAR_RE = re.compile(r"(?:19(?:1[2-9]|[234]\d))\s*年|民国\s*[元一二三四五六七八九十廿\d]{1,3}\s*年")
+_TW_QUALIFIER = ("前", "原", "现任", "新任", "时任")
+
+
+@dataclass(slots=True)
+class RegionData:
+    places: dict[str, str] = field(default_factory=dict)
+    taiwan_prefixes: list[str] = field(default_factory=list)
+    taiwan_offices: dict[str, str] = field(default_factory=dict)
+    taiwan_leaders: list[str] = field(default_factory=list)
+    roc_history: list[str] = field(default_factory=list)
+    roc_denounce: list[str] = field(default_factory=list)
+
+
+def load_regions(paths: Iterable[Path]) -> RegionData:
+    data = RegionData()
+    for path in paths:
+        if path.name.endswith((".example.yaml", ".example.yml")):
+            continue
+        try:
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise PackError(f"{path}: cannot read regions file: {exc}") from exc
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            raise PackError(f"{path}: a regions file must be a mapping")
+        data.places.update({str(k): str(v) for k, v in (raw.get("places") or {}).items()})
+        data.taiwan_offices.update({str(k): str(v) for k, v in (raw.get("taiwan_offices") or {}).items()})
+        for key in ("taiwan_prefixes", "taiwan_leaders", "roc_history", "roc_denounce"):
+            getattr(data, key).extend(str(w) for w in raw.get(key) or ())
+    return data
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RegionTerm:
+    kind: str  # place | list | other | including | roc | tw-leader | tw-prefix
+    word: str
+    place: str = ""
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class RegionChecker:
+    def __init__(self, data: RegionData):
+        self.data = data
+        self.places = data.places
+        offices = _alternation(data.taiwan_offices)
+        prefixes = _alternation(data.taiwan_prefixes) or "台湾"
+        self._office_re = re.compile(
+            rf"(?:{prefixes})\s*({'|'.join(_TW_QUALIFIER)})?\s*[“\"「『‘]?\s*({offices})\s*[”\"」』’]?"
+        ) if offices else None
+        self._leader_after = re.compile(r"\s*[“\"「『]?\s*(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?")
+        self._leader_before = re.compile(r"(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?\s*$")
+
+    def terms(self):
+        for place, pid in self.places.items():
+            yield place, RegionTerm("place", place, pid)
+        for word in ("等国家", "个国家"):
+            yield word, RegionTerm("list", word)
+        for word in ("其他国家", "其它国家", "别的国家"):
+            yield word, RegionTerm("other", word)
+        yield "在内的", RegionTerm("including", "在内的")
+        yield "中华民国", RegionTerm("roc", "中华民国")
+        for name in self.data.taiwan_leaders:
+            yield name, RegionTerm("tw-leader", name)
+        for prefix in self.data.taiwan_prefixes:
+            yield prefix, RegionTerm("tw-prefix", prefix)
+
+    def analyze(self, doc: Document, hits: list[Hit]) -> list[Finding]:
+        out: list[Finding] = []
+        if not hits:
+            return out
+        places = sorted((h.start, h.end, h.payload.place) for h in hits if h.payload.kind == "place")
+        office_starts: set[int] = set()
+        for hit in hits:
+            kind = hit.payload.kind
+            if kind == "place":
+                finding = self._state_suffix(doc, hit)
+            elif kind in ("list", "other", "including"):
+                finding = self._listed(doc, hit, places) if places else None
+            elif kind == "tw-prefix":
+                if hit.start in office_starts:
+                    continue
+                office_starts.add(hit.start)
+                finding = self._office(doc, hit)
+            elif kind == "tw-leader":
+                finding = self._tw_leader(doc, hit)
+            else:
+                finding = self._roc(doc, hit)
+            if finding is not None:
+                out.append(finding)
+        return out
+
+    # 台湾国, 香港国
+    def _state_suffix(self, doc: Document, hit: Hit) -> Finding | None:
+        pid = hit.payload.place
+        if hit.payload.word not in ("台湾", "香港", "澳门"):
+            return None
+        m = _STATE_AFTER.match(doc.folded, hit.end)
+        if not m and pid == "taiwan":
+            m = _TW_STATE_AFTER.match(doc.folded, hit.end)
+        if not m:
+            return None
+        start, end = hit.start, m.end()
+        if corrected(doc, start, end):
+            return None
+        label = _PLACE_LABEL[pid]
+        return Finding(
+            category=FAMILY, rule=f"region:{pid}-country", severity="veto", start=start, end=end,
+            text=doc.text[start:end], message=f"“{label}”是中国的一部分，不是国家，不得称“{label}国”",
+            suggestion=_PLACE_ALIASES[pid], confidence=0.9,
+        )
+
+    # 美国、日本、台湾等国家
+    def _listed(self, doc: Document, hit: Hit, places: list[tuple[int, int, str]]) -> Finding | None:
+        folded = doc.folded
+        s, e = hit.start, hit.end
+        word = hit.payload.word
+        kind = hit.payload.kind
+        k = bisect_left(places, (s,))
+        if k == 0 or places[k - 1][0] < s - 48:
+            return None
+        if word == "在内的":
+            m = re.match(r"\s*(?:\d+|[一二三四五六七八九十百几多数两]+)?\s*个?\s*国家", folded[e:e + 12])
+            if not m:
+                return None
+            tail = e + m.end()
+            if folded[tail:tail + 4].startswith(_REGION_OK):
+                return None
+            head = folded[max(0, s - 40):s]
+            cut = max(head.rfind(c) for c in "，。；：！？\n")
+            head = head[cut + 1:]
+            pid = next((pid for name, pid in self.places.items() if name in head), None)
+            if pid is None:
+                return None
+            span = (s, tail)
+            suggestion = doc.text[s:tail] + "和地区"
+        else:
+            if folded[e:e + 4].startswith(_REGION_OK):
+                return None
+            if kind == "other":
+                m = _OTHER_RE.search(folded[max(0, s - 10):s])
+                if not m:
+                    return None
+                pid = self.places.get(m.group(1))
+                list_end = s
+            else:
+                list_end = s
+                if word == "个国家":
+                    m = _COUNT_RE.search(folded[max(0, s - 8):s])
+                    if not m:
+                        return None
+                    list_end = s - len(m.group(0))
+                else:
+                    list_end = s  # 等国家: the list ends at 等
+                pid = self._place_in_list(folded[max(0, list_end - 48):list_end])
+            if pid is None:
+                return None
+            span = (s, e)
+            suggestion = doc.text[s:e] + "和地区"
+        if corrected(doc, *span):
+            return None
+        label = _PLACE_LABEL.get(pid, pid)
+        return Finding(
+            category=FAMILY, rule=f"region:{pid}-country", severity="veto", start=span[0], end=span[1],
+            text=doc.text[span[0]:span[1]],
+            message=f"“{label}”与国家并列时应写“国家和地区”，不得把{label}称为国家",
+            suggestion=suggestion, confidence=0.85,
+        )
+
+    def _place_in_list(self, fragment: str) -> str | None:
+        cut = 0
+        for m in _LIST_STOPS.finditer(fragment):
+            cut = m.end()
+        items = [item.strip() for item in _LIST_SPLIT.split(fragment[cut:]) if item.strip()]
+        for item in items:
+            for name, pid in sorted(self.places.items(), key=lambda kv: -len(kv[0])):
+                if item.endswith(name):
+                    return pid
+        return None
+
+    # 台湾“总统”, 台湾外交部
+    def _office(self, doc: Document, hit: Hit) -> Finding | None:
+        if self._office_re is None:
+            return None
+        m = self._office_re.match(doc.folded, hit.start)
+        if not m:
+            return None
+        office, qualifier = m.group(2), m.group(1) or ""
+        right = self.data.taiwan_offices[office]
+        if qualifier and right.startswith("台湾地区"):
+            right = "台湾地区" + ("前" if qualifier in ("前", "原") else qualifier) + right[4:]
+        start, end = m.span()
+        if corrected(doc, start, end):
+            return None
+        return Finding(
+            category=FAMILY, rule="region:taiwan-office", severity="veto", start=start, end=end,
+            text=doc.text[start:end],
+            message=f"不得以国家机构、职务称呼台湾当局的“{office}”，应称“{right}”",
+            suggestion=right, confidence=0.9,
+        )
+
+    # 蔡英文总统, “总统”赖清德
+    def _tw_leader(self, doc: Document, hit: Hit) -> Finding | None:
+        folded = doc.folded
+        name = hit.payload.word
+        m = self._leader_after.match(folded, hit.end)
+        if m:
+            start, end = hit.start, m.end()
+            qualifier, office = m.group(1), m.group(2)
+            title_first = False
+        else:
+            before = folded[max(0, hit.start - 8):hit.start]
+            m = self._leader_before.search(before)
+            if not m:
+                return None
+            start, end = hit.start - len(m.group(0)), hit.end
+            qualifier, office = m.group(1), m.group(2)
+            title_first = True
+        # 台湾“总统”蔡英文 is reported once, as an office of the Taiwan authorities.
+        if title_first and self._after_prefix(folded, start):
+            return None
+        if corrected(doc, start, end):
+            return None
+        role = "台湾地区" + ("前" if qualifier else "") + ("副领导人" if office == "副总统" else "领导人")
+        return Finding(
+            category=FAMILY, rule="region:taiwan-office", severity="veto", start=start, end=end,
+            text=doc.text[start:end], message=f"不得称台湾地区领导人为“{office}”，应称“{role}{name}”",
+            suggestion=f"{role}{name}", confidence=0.9,
+        )
+
+    def _after_prefix(self, folded: str, start: int) -> bool:
+        head = folded[max(0, start - 8):start].rstrip()
+        return any(head.endswith(p) for p in self.data.taiwan_prefixes)
+
+    # 中华民国
+    def _roc(self, doc: Document, hit: Hit) -> Finding | None:
+        folded = doc.folded
+        s, e = hit.start, hit.end
+        window = folded[max(0, s - 60):e + 60]
+        if _YEAR_RE.search(window) or any(w in window for w in self.data.roc_history):
+            return None
+        if any(w in folded[max(0, s - 12):s] for w in self.data.roc_denounce):
+            return None
+        if corrected(doc, s, e):
+            return None
+        return Finding(
+            category=FAMILY, rule="region:roc", severity="high", start=s, end=e, text=doc.text[s:e],
+            message="“中华民国”已于1949年被中华人民共和国取代，除叙述1912—1949年的历史外不得使用，应称“台湾地区”或“台湾当局”",
+            suggestion="台湾地区", confidence=0.8,
+        )
