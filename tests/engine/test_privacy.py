@@ -266,7 +266,7 @@ def test_personal_email_but_not_office_email():
 def test_home_address_masked_to_street_level():
     text = "张三，家住惠城区河南岸街道幸福路12号3栋2单元501室。"
     (f,) = privacy(text)
-    assert f.rule == "privacy:address" and f.text == "幸福路12号3栋2单元501室"
+    assert f.rule == "privacy:address" and f.text == "惠城区河南岸街道幸福路12号3栋2单元501室"
     assert "河南岸街道***" in f.suggestion
     assert mask(text) == "张三，家住惠城区河南岸街道***。"
     assert mask("现住址：横沥镇和平村3组15号") == "现住址：横沥镇***"

@@ -35,39 +35,50 @@ MASK = "*"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
-_CLAUSE_END = "。；;！!？?\n"
-_SENTENCE_END = "。！!？?"
+_LAST_CLAUSE_END = re.compile(r"(?s).*[。；;！!？?\n]")
+_CLAUSE_OR_COMMA = re.compile(r"[。；;！!？?\n，,]")
+_LAST_SENTENCE_END = re.compile(r"(?s).*[。！!？?]")
+_SENTENCE_END_RE = re.compile(r"[。！!？?]")
+_KEEP_DIGITS = {c: None for c in range(0x110) if not chr(c).isdigit()}
 
-# A blob of digits and separators; the detailed pattern below runs only inside blobs, so the
-# whole-text scan is a single character-class search.
-_BLOB = re.compile(r"[0-9+][0-9 +\-x]{6,}")
+_PROVINCE_CHARS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_ANCHOR_CHARS = "路街巷弄村组道段屯庄里同区园寓苑舍"
+# One scan over the folded text finds every place worth a closer look: a blob of digits and
+# separators, a letter followed by 7–8 digits, a province followed by a plate, a road/estate
+# word followed by a number. A single leading character class keeps the scan on the regex
+# engine's fast first-character search (one pass instead of four).
+_SWEEP = re.compile(
+    f"[0-9+cdeghmps{_PROVINCE_CHARS}{_ANCHOR_CHARS}]"
+    r"(?:(?<=[0-9+])[0-9 +\-x]{6,}"
+    r"|(?<=[cdeghmps])(?<![0-9a-z].)[a-z]?[0-9]{7,8}(?![0-9a-z])"
+    f"|(?<=[{_PROVINCE_CHARS}])[a-hj-np-z][·・•. ]?[0-9a-hj-np-z]{{5,6}}(?![0-9a-z])"
+    f"|(?<=[{_ANCHOR_CHARS}])(?=[0-9a-z一二三四五六七八九十]))"
+)
+_PROVINCE_SET = frozenset(_PROVINCE_CHARS)
 _NUMBER = re.compile(
     r"(?<![0-9])(?:"
     r"(?P<mob>(?P<cc>(?:\+|00)86[ \-]?)?1[3-9][0-9](?P<sep>[ \-]?)[0-9]{4}(?P=sep)[0-9]{4})"
     r"|(?P<grp>[0-9]{4}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)"
+    r"|(?P<sid>[0-9]{6}(?P<isep>[ \-])[0-9]{8}(?P=isep)[0-9]{3}[0-9x])"
     r"|(?P<tel>0[0-9]{2,3}-[0-9]{7,8})"
     r"|(?P<run>[0-9]{17}x|[0-9]{7,19})"
     r")(?![0-9])"
 )
 # The lookbehind sits after the first character so that the scan keeps its fast first-character search.
-_DOC_NO = re.compile(r"[cdeghmps](?<![0-9a-z].)(?P<letter>[a-z]?)[0-9]{7,8}(?![0-9a-z])")
-_PLATE = re.compile(
-    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼](?P<org>[a-hj-np-z])[·・•. ]?"
-    r"(?P<body>[0-9a-hj-np-z]{5,6})(?![0-9a-z])"
-)
+_DOC_NO = re.compile(r"[cdeghmps](?P<letter>[a-z]?)[0-9]{7,8}")
+_PLATE = re.compile(f"[{_PROVINCE_CHARS}][a-hj-np-z][·・•. ]?(?P<body>[0-9a-hj-np-z]{{5,6}})")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。；、）)】」]+")
 _EMAIL_LOCAL = re.compile(r"[a-z0-9][a-z0-9._%+\-]{0,63}$")
 _EMAIL_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,62}\.)+[a-z]{2,}")
 # A house number after a road/lane/village (路12号), or a flat in a residential estate (小区3栋…室).
 # The scan looks for the anchor character only; the rest is matched where it is found.
-_ADDRESS_ANCHOR = re.compile(r"[路街巷弄村组道段屯庄里同区园寓苑舍][0-9a-z一二三四五六七八九十]")
 _ROAD_CHARS = frozenset("路街巷弄村组道段屯庄里同")
 _ESTATES = frozenset({"小区", "花园", "家园", "新村", "公寓", "宿舍"})
 _HOUSE_NO = re.compile(r"[0-9]{1,5}(?:-[0-9]{1,5})?号")
 _BUILDING = re.compile(r"(?:[0-9]{1,4}|[a-z]|[一二三四五六七八九十]{1,3})(?:栋|幢|座|号楼)")
 _ADDRESS_TAIL = re.compile(
     r"(?:院)?(?:(?:[0-9]{1,5}|[a-z]|[一二三四五六七八九十]{1,3})(?:栋|幢|座|号楼|楼|单元|层|室|房|户))*"
-    r"(?:[0-9]{1,5}(?:-[0-9]{1,5})+(?:室|房|户)?)?"
+    r"(?:[0-9]{1,5}(?:-[0-9]{1,5})+(?:室|房|户)?)?(?:附[0-9]{1,4}号)?"
 )
 # Where the name of a road stops, going left: the township/district level, a label, punctuation.
 # 和/于/从 are not stops: 和平村, 于都路.
@@ -75,6 +86,8 @@ _ADDRESS_STOP = set("镇乡区县市州省旗盟号室栋幢座层户住在至�
 _UNIT_AFTER = re.compile(
     r"\s*(?:元|万|亿|千|百|人|户|吨|个|次|台|件|条|份|项|笔|米|公里|平方|亩|斤|克|%|‰|字|页|辆|册|张|倍|kg|km|kw)"
 )
+_ADMIN_LEVEL = frozenset("镇乡区县市州省旗盟")
+_ADDRESS_LEFT_STOP = frozenset("：:，,。；;（()[]【】\n\t 、“”\"'住在于是为")
 _NOT_NUMBER_BEFORE = set("¥￥$第#№")
 _NOT_NAME_CHARS = set(
     "的了是在与及或等为对年月日省市县区镇乡村街路号栋室局委办厅部处科股所站院校会队组元万亿个户项次单表类型式"
@@ -84,8 +97,7 @@ _PROVINCES = frozenset({
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
     "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 })
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_USCC_LABELS = ("信用代码", "社会信用", "机构代码", "纳税人识别号", "索引号", "税号")
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _LIST_REACH = 500  # characters before a number searched for the words of a list (公示, 低保…)
 _NEIGHBOUR_REACH = 200  # other personal numbers this close make a table of people
 
@@ -108,18 +120,13 @@ def _region_codes() -> frozenset[str]:
 
 def id_check_char(first17: str) -> str:
     """GB 11643 / ISO 7064 MOD 11-2 check character of the first 17 digits (lower-case x)."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return "10x98765432"[total % 11]
+    # Σ digit·2^(17-i) mod 11 equals the weighted sum; reading the digits in base 13 is the fast way to it.
+    return "10x98765432"[(2 * int(first17, 13)) % 11]
 
 
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        n = ord(c) - 48
-        if i & 1:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
+    rev = digits[::-1]
+    return (sum(map(int, rev[0::2])) + sum(_LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0
 
 
 def card_issuer(digits: str) -> str | None:
@@ -139,6 +146,9 @@ def card_issuer(digits: str) -> str | None:
 
 def _mask_chars(span: str, folded: str, head: int, tail: int) -> str:
     """Replace the letters/digits of ``span`` except the first ``head`` and last ``tail`` of them."""
+    n = len(span)
+    if folded.isascii() and folded.isalnum():  # the common case: no separators
+        return span[:head] + MASK * (n - head - tail) + span[n - tail:] if n > head + tail else span
     idx = [i for i, c in enumerate(folded) if c.isascii() and c.isalnum()]
     hide = set(idx[head:len(idx) - tail]) if len(idx) > head + tail else set()
     return "".join(MASK if i in hide else c for i, c in enumerate(span))
@@ -205,13 +215,12 @@ class _Scan:
 
     def clause_before(self, start: int, reach: int = 20) -> str:
         left = self.folded[max(0, start - reach):start]
-        cut = max(left.rfind(c) for c in _CLAUSE_END)
-        return left[cut + 1:]
+        m = _LAST_CLAUSE_END.match(left)
+        return left[m.end():] if m else left
 
     def clause_after(self, end: int, reach: int = 12) -> str:
-        right = self.folded[end:end + reach]
-        cuts = [i for i in (right.find(c) for c in _CLAUSE_END + "，,") if i >= 0]
-        return right[:min(cuts)] if cuts else right
+        m = _CLAUSE_OR_COMMA.search(self.folded, end, end + reach)
+        return self.folded[end:m.start() if m else end + reach]
 
     def row(self, start: int, end: int, before: int = 60, after: int = 40) -> tuple[int, int]:
         """The table row / line around a span (an HTML cell alone on its line takes the cells before)."""
@@ -237,22 +246,20 @@ class _Scan:
         ends = [k for k in (f.find("\n\n", end, hi), f.find("。", end, hi)) if k >= 0]
         return bs, min(ends) if ends else hi
 
-    def has_name(self, start: int, end: int) -> bool:
-        rs, re_ = self.row(start, end)
+    def has_name(self, start: int, end: int, rs: int, re_: int) -> bool:
+        """A personal name in the row ``[rs, re_)`` of a span, within its sentence."""
         f = self.folded
-        left = f[rs:start]
-        cut = max(left.rfind(c) for c in _SENTENCE_END)
-        if cut >= 0:
-            rs += cut + 1
-        right = f[end:re_]
-        cuts = [i for i in (right.find(c) for c in _SENTENCE_END) if i >= 0]
-        if cuts:
-            re_ = end + min(cuts)
+        m = _LAST_SENTENCE_END.match(f, rs, start)
+        if m:
+            rs = m.end()
+        m = _SENTENCE_END_RE.search(f, end, re_)
+        if m:
+            re_ = m.start()
         return self.rec.find_name(f[rs:re_]) is not None
 
-    def any_word(self, words: Iterable[str], start: int, end: int) -> bool:
-        chunk = self.folded[max(0, start):end]
-        return any(w in chunk for w in words)
+    def any_word(self, key: str, start: int, end: int) -> bool:
+        """A word of the context list ``key`` in ``folded[start:end]``."""
+        return self.rec.rx[key].search(self.folded, max(0, start), max(0, end)) is not None
 
     # -- finders ---------------------------------------------------------------------------
     def urls_and_emails(self) -> list[_Cand]:
@@ -282,28 +289,52 @@ class _Scan:
         self.close_exclusions()
         return emails
 
-    def numbers(self) -> list[_Cand]:
+    def sweep(self) -> list[_Cand]:
+        """Candidates of every kind but e-mail, from one scan of the folded text."""
         out: list[_Cand] = []
         f = self.folded
-        for blob in _BLOB.finditer(f):
-            for m in _NUMBER.finditer(f, blob.start(), blob.end()):
-                s, e = m.span()
-                if self.is_excluded(s, e):
-                    continue
-                if m.group("mob") is not None:
-                    cand = self.mobile(m.group("mob"), len(m.group("cc") or ""), s, e)
-                elif m.group("grp") is not None:
-                    cand = self.card(m.group("grp").replace(" ", "").replace("-", ""), s, e, grouped=True)
-                elif m.group("tel") is not None:
-                    cand = _Cand("landline", s, e, info={"area": m.group("tel").index("-")})
-                else:
-                    cand = self.run(m.group("run"), s, e)
+        for m in _SWEEP.finditer(f):
+            s, e = m.span()
+            ch = f[s]
+            if ch in "0123456789+":
+                out.extend(self.numbers(s, e))
+            elif ch.isascii():
+                cand = self.document(s, e)
+                if cand is not None:
+                    out.append(cand)
+            elif ch in _PROVINCE_SET:
+                cand = self.plate(s, e)
+                if cand is not None:
+                    out.append(cand)
+            else:
+                cand = self.address(s)
                 if cand is not None:
                     out.append(cand)
         return out
 
+    def numbers(self, bs: int, be: int) -> list[_Cand]:
+        out: list[_Cand] = []
+        f = self.folded
+        for m in _NUMBER.finditer(f, bs, be):
+            s, e = m.span()
+            if self.is_excluded(s, e):
+                continue
+            if m.group("mob") is not None:
+                cand = self.mobile(m.group("mob"), len(m.group("cc") or ""), s, e)
+            elif m.group("grp") is not None:
+                cand = self.card(m.group("grp").replace(" ", "").replace("-", ""), s, e, grouped=True)
+            elif m.group("sid") is not None:
+                cand = self.run(m.group("sid").replace(m.group("isep"), ""), s, e)
+            elif m.group("tel") is not None:
+                cand = _Cand("landline", s, e, info={"area": m.group("tel").index("-")})
+            else:
+                cand = self.run(m.group("run"), s, e)
+            if cand is not None:
+                out.append(cand)
+        return out
+
     def mobile(self, raw: str, prefix: int, s: int, e: int) -> _Cand | None:
-        digits = "".join(c for c in raw if c.isdigit())[-11:]
+        digits = raw.translate(_KEEP_DIGITS)[-11:]
         f = self.folded
         if digits in self.rec.public_numbers or digits[3:].count("0") >= 6:
             return None
@@ -318,7 +349,7 @@ class _Scan:
         if n == 18:
             conf = self.id18(run)
             if conf is not None:
-                if _uscc_valid(run) and self.any_word(_USCC_LABELS, s - 16, s):
+                if self.any_word("uscc_labels", s - 16, s) and _uscc_valid(run):
                     return None
                 return _Cand("id_card", s, e, conf)
             card = self.card(run, s, e) if run[-1] != "x" else None
@@ -351,10 +382,10 @@ class _Scan:
         if d[:6] not in self.rec.regions or not self.birth_ok(int(d[6:10]), int(d[10:12]), int(d[12:14])):
             return None
         before = self.clause_before(s, 16)
-        words = self.rec.words
-        if any(w in before for w in (*words["number_negative"], *words["card_context"], *_USCC_LABELS)):
+        has = self.rec.has
+        if has("number_negative", before) or has("card_context", before) or has("uscc_labels", before):
             return None
-        conf = 0.8 if any(w in before for w in words["id_context"]) else 0.55
+        conf = 0.8 if has("id_context", before) else 0.55
         return _Cand("id_card", s, e, conf, {"bad_check": True})
 
     def id15(self, d: str, s: int, e: int) -> _Cand | None:
@@ -362,10 +393,10 @@ class _Scan:
             return None
         before = self.clause_before(s, 16)
         rec = self.rec
-        if any(w in before for w in (*rec.words["number_negative"], *rec.words["card_context"])):
+        if rec.has("number_negative", before) or rec.has("card_context", before):
             return None
         # No check character: only the context says it is an ID rather than some other number.
-        conf = 0.95 if any(w in before for w in rec.words["id_context"]) else 0.7
+        conf = 0.95 if rec.has("id_context", before) else 0.7
         return _Cand("id_card_15", s, e, conf)
 
     def card(self, d: str, s: int, e: int, grouped: bool = False) -> _Cand | None:
@@ -374,18 +405,25 @@ class _Scan:
             return None
         rec = self.rec
         before = self.clause_before(s, 16)
-        if any(w in before for w in rec.words["number_negative"]):
+        if rec.has("number_negative", before):
             return None
         if self.org_account(s):
             return None
-        # The grouped form (6222 0212 …) also fits rows of statistics; context decides.
-        conf = 0.95 if any(w in before for w in rec.words["card_context"]) else 0.6 if grouped else 0.7
+        if rec.has("card_context", before):
+            conf = 0.95
+        elif grouped:
+            # Four-digit groups also fit rows of statistics: without context only the common issuers.
+            if d[0] in "23":
+                return None
+            conf = 0.6
+        else:
+            conf = 0.7
         return _Cand("bank_card", s, e, conf, {"issuer": issuer})
 
     def org_account(self, s: int) -> bool:
         """The account of an organisation (户名：某某财政局 / 对公账户), published for payments."""
         left = self.folded[max(0, s - 60):s]
-        if any(w in left for w in self.rec.words["org_account"]):
+        if self.rec.has("org_account", left):
             return True
         k = left.rfind("户名")
         if k < 0:
@@ -393,109 +431,97 @@ class _Scan:
         holder = left[k + 2:]
         cut = [i for i in (holder.find(c) for c in "，,；;\n ") if i > 1]
         holder = holder[:min(cut)] if cut else holder[:24]
-        return any(w in holder for w in self.rec.words["org_words"])
+        return self.rec.has("org_words", holder)
 
-    def documents(self) -> list[_Cand]:
+    def document(self, s: int, e: int) -> _Cand | None:
         """Passports (E/G + 8 digits, E + letter + 7; D/S/P service passports) and 港澳台 permits (C/H/M)."""
-        out: list[_Cand] = []
         f = self.folded
-        words = self.rec.words
-        for m in _DOC_NO.finditer(f):
-            s, e = m.span()
-            if self.is_excluded(s, e) or self.text[s].islower():
-                continue
-            first, letter = f[s], m.group("letter")
-            ndigits = e - s - 1 - len(letter)
-            if (ndigits == 8) == bool(letter):
-                continue  # a letter then 7 digits, or 8 digits alone
-            before = f[max(0, s - 16):s]
-            if first in "chm" and any(w in before for w in words["permit_context"]):
-                out.append(_Cand("permit", s, e, 0.85))
-            elif first in "egdsp" and any(w in before for w in words["passport_context"]):
-                out.append(_Cand("passport", s, e, 0.9))
-            elif any(w in before for w in words["number_negative"]):
-                continue
-            elif first in "eg":
-                out.append(_Cand("passport", s, e, 0.55))
-            elif first in "dsp":
-                out.append(_Cand("passport", s, e, 0.35))
-            else:
-                out.append(_Cand("permit", s, e, 0.3))
-        return out
+        m = _DOC_NO.fullmatch(f, s, e)
+        if m is None or self.is_excluded(s, e) or self.text[s].islower():
+            return None
+        first, letter = f[s], m.group("letter")
+        if (e - s - 1 - len(letter) == 8) == bool(letter):
+            return None  # a letter then 7 digits, or 8 digits alone
+        has = self.rec.has
+        before = f[max(0, s - 16):s]
+        if first in "chm" and has("permit_context", before):
+            return _Cand("permit", s, e, 0.85)
+        if first in "egdsp" and has("passport_context", before):
+            return _Cand("passport", s, e, 0.9)
+        if has("number_negative", before):
+            return None
+        if first in "eg":
+            return _Cand("passport", s, e, 0.55)
+        # Without context a D/S/P or C/H/M code is as likely a product or file code.
+        return _Cand("passport" if first in "dsp" else "permit", s, e, 0.35 if first in "dsp" else 0.3)
 
-    def plates(self) -> list[_Cand]:
-        out: list[_Cand] = []
+    def plate(self, s: int, e: int) -> _Cand | None:
         f = self.folded
-        for m in _PLATE.finditer(f):
-            s, e = m.span()
-            body = m.group("body")
-            digits = sum(c.isdigit() for c in body)
-            if len(body) - digits > 2 or digits < 3 or self.is_excluded(s, e):
-                continue
-            if len(body) == 6 and not (body[0] in "df" or body[-1] in "df"):
-                continue
-            # Plates are written in capitals: "新Windows" is a word, not 新W…
-            if any(c.islower() for c in self.text[s:e]):
-                continue
-            conf = 0.9 if any(w in f[max(0, s - 12):s] for w in ("车牌", "号牌", "车辆", "驾驶", "车号")) else 0.7
-            out.append(_Cand("plate", s, e, conf))
-        return out
+        body = _PLATE.fullmatch(f, s, e).group("body")
+        digits = sum(c.isdigit() for c in body)
+        if len(body) - digits > 2 or digits < 3 or self.is_excluded(s, e):
+            return None
+        if len(body) == 6 and not (body[0] in "df" or body[-1] in "df"):
+            return None  # six characters only on new-energy plates (D/F first or last)
+        # Plates are written in capitals: "新Windows" is a word, not 新W…
+        if any(c.islower() for c in self.text[s:e]):
+            return None
+        conf = 0.9 if self.any_word("plate_context", s - 12, s) else 0.7
+        return _Cand("plate", s, e, conf)
 
-    def addresses(self) -> list[_Cand]:
-        out: list[_Cand] = []
+    def address(self, anchor: int) -> _Cand | None:
+        """A house number after a road/village word, or a flat in an estate; None for offices and shops."""
         f = self.folded
         rec = self.rec
-        for a in _ADDRESS_ANCHOR.finditer(f):
-            anchor = a.start()
-            ch = f[anchor]
-            m = None
-            estate = False
-            if ch in _ROAD_CHARS and (ch != "同" or f[anchor - 1:anchor] == "胡"):
-                m = _HOUSE_NO.match(f, anchor + 1)
-                anchor -= ch == "同"
-            if m is None and (ch == "苑" or f[anchor - 1:anchor + 1] in _ESTATES):
-                m = _BUILDING.match(f, anchor + 1)
-                estate = m is not None
-                anchor -= ch != "苑"
-            if m is None:
-                continue
-            tail = _ADDRESS_TAIL.match(f, m.end())
-            e = tail.end() if tail else m.end()
-            s = anchor
-            if f[anchor] in "组巷弄段里":  # 3组, 128弄: the number belongs to the name
-                while s > anchor - 3 and f[s - 1:s].isdigit():
-                    s -= 1
-            limit = max(0, anchor - 14)
-            while s > limit:
-                c = f[s - 1]
-                if c in _ADDRESS_STOP or f[s - 2:s] == "街道" or not _CJK_RE.match(c):
-                    break
+        ch = f[anchor]
+        m = None
+        estate = False
+        if ch in _ROAD_CHARS and (ch != "同" or f[anchor - 1:anchor] == "胡"):
+            m = _HOUSE_NO.match(f, anchor + 1)
+            anchor -= ch == "同"
+        if m is None and (ch == "苑" or f[anchor - 1:anchor + 1] in _ESTATES):
+            m = _BUILDING.match(f, anchor + 1)
+            estate = m is not None
+            anchor -= ch != "苑"
+        if m is None:
+            return None
+        tail = _ADDRESS_TAIL.match(f, m.end())
+        e = tail.end() if tail else m.end()
+        rest = f[m.end():e]
+        if estate and not re.search(r"室|户|房|-[0-9]", rest):
+            return None  # a building of an estate is not yet one household
+        s = anchor
+        if f[anchor] in "组巷弄段里":  # 3组, 128弄: the number belongs to the name
+            while s > anchor - 3 and f[s - 1:s].isdigit():
                 s -= 1
-            if self.is_excluded(s, e):
-                continue
-            if estate and not re.search(r"室|户|房|-[0-9]", f[m.end():e]):
-                continue  # a building of an estate is not yet one household
-            span = f[s:e]
-            before = self.clause_before(s, 24)
-            after = self.clause_after(e, 12)
-            if any(w in before for w in rec.words["office_labels"]):
-                continue
-            if any(w in span or w in after or w in before[-6:] for w in rec.words["address_org_words"]):
-                continue
-            home = any(w in before for w in rec.words["home_labels"])
-            unit = bool(re.search(r"室|单元|户|房|-[0-9]", f[m.end():e]))
-            if home:
-                conf = 0.9
-            elif "地址" in before:
-                conf = 0.6
-            else:
-                conf = 0.6 if unit else 0.45
-            # What stays public: the text up to the township/street level.
-            keep_from = s
-            while keep_from > max(0, s - 12) and f[keep_from - 1] not in "：:，,。；;（()\n\t 、“\"住":
+        limit = max(0, anchor - 14)
+        while s > limit:
+            c = f[s - 1]
+            if c in _ADDRESS_STOP or f[s - 2:s] == "街道" or not _CJK_RE.match(c):
+                break
+            s -= 1
+        if self.is_excluded(s, e):
+            return None
+        before = self.clause_before(s, 24)
+        if rec.has("office_labels", before):
+            return None
+        after = self.clause_after(e, 12)
+        if rec.has("address_org_words", f"{rest}|{after}|{before[-8:]}"):
+            return None  # an office, shop or site: 12号市行政中心, 政务服务中心（…8号）
+        home = rec.has("home_labels", before)
+        if home:
+            conf = 0.9
+        elif "地址" in before:
+            conf = 0.6
+        else:
+            conf = 0.6 if re.search(r"室|单元|户|房|-[0-9]", rest) else 0.45
+        # The finding covers the whole address; what stays public is the part down to the
+        # township/street (家庭住址只公开到乡镇/街道).
+        keep_from = s
+        if f[s - 1:s] in _ADMIN_LEVEL or f[s - 2:s] == "街道":
+            while keep_from > max(0, s - 16) and f[keep_from - 1] not in _ADDRESS_LEFT_STOP:
                 keep_from -= 1
-            out.append(_Cand("address", s, e, conf, {"kept": self.text[keep_from:s], "home": home}))
-        return out
+        return _Cand("address", keep_from, e, conf, {"kept": self.text[keep_from:s], "home": home})
 
 
 def _others(cands: list[_Cand], starts: list[int], c: _Cand, kinds: tuple[str, ...], lo: int, hi: int) -> list[_Cand]:
@@ -556,9 +582,14 @@ class PrivacyRecognizer(Recognizer):
         for key in (
             "contact_labels", "personal_labels", "list_words", "card_context", "number_negative", "org_account",
             "org_words", "id_context", "passport_context", "permit_context", "home_labels", "office_labels",
-            "address_org_words", "public_numbers", "not_names",
+            "address_org_words", "public_numbers", "not_names", "uscc_labels", "plate_context",
         ):
             self.words.setdefault(key, [])
+        # One alternation per list: a context test is one regex search, not a loop over words.
+        self.rx = {
+            key: re.compile("|".join(map(re.escape, sorted(set(words), key=len, reverse=True))) or "(?!)")
+            for key, words in self.words.items()
+        }
         self.public_numbers = frozenset(self.words["public_numbers"])
         self.not_names = frozenset(self.words["not_names"])
         self.email_domains = frozenset(domains)
@@ -568,9 +599,16 @@ class PrivacyRecognizer(Recognizer):
         alts = [f"(?:{'|'.join(map(re.escape, compound))}){given}{{1,2}}"] if compound else []
         if single:
             alts.append(f"[{re.escape(single)}]{given}{{1,2}}")
-        self._name_re = re.compile(f"(?<![{_CJK}])(?:{'|'.join(alts) or '(?!)'})(?![{_CJK}])")
+        # A name stands alone, or right after a label (申请人黄某某) or before 的 (李明的邮箱).
+        self._name_re = re.compile(
+            f"(?:(?<![{_CJK}])|(?<=[人主者属]))(?:{'|'.join(alts) or '(?!)'})(?:(?![{_CJK}])|(?=的))"
+        )
 
     # -- data lookups used by the scan -------------------------------------------------------
+    def has(self, key: str, text: str) -> bool:
+        """A word of the context list ``key`` occurs in ``text``."""
+        return self.rx[key].search(text) is not None
+
     def personal_domain(self, domain: str) -> bool:
         parts = domain.split(".")
         return any(".".join(parts[i:]) in self.email_domains for i in range(len(parts) - 1))
@@ -591,10 +629,7 @@ class PrivacyRecognizer(Recognizer):
             folded = fold(text)
         scan = _Scan(self, text, folded, today or dt.date.today())
         cands = scan.urls_and_emails()
-        cands += scan.numbers()
-        cands += scan.documents()
-        cands += scan.plates()
-        cands += scan.addresses()
+        cands += scan.sweep()
         if not cands:
             return []
         cands = self._resolve_overlaps(cands)
@@ -607,13 +642,13 @@ class PrivacyRecognizer(Recognizer):
             bs, be = scan.block(c.start, c.end)
             c.info["personal_row"] = (
                 bool(_others(cands, starts, c, strong, bs, be))
-                or scan.any_word(w["personal_labels"], rs, re_)
+                or scan.any_word("personal_labels", rs, re_)
                 or any(x.info.get("home") for x in _others(cands, starts, c, ("address",), rs, re_))
             )
             if c.kind == "landline" and not c.info["personal_row"]:
                 c.info["drop"] = True  # an office number: most numbers in a notice, so decided cheaply
                 continue
-            c.info["named"] = scan.has_name(c.start, c.end)
+            c.info["named"] = scan.has_name(c.start, c.end, rs, re_)
             if c.kind in ("mobile", "email"):
                 # An office's published contact number or mailbox: labelled, in a row without personal data.
                 label = scan.clause_before(c.start, 20)
@@ -625,21 +660,32 @@ class PrivacyRecognizer(Recognizer):
             c.info["table"] = c.info["named"] and (
                 c.info["personal_row"]
                 or bool(_others(cands, starts, c, (*strong, "mobile"), c.start - reach, c.end + reach))
-                or scan.any_word(w["list_words"], c.start - _LIST_REACH, c.info["row"][1])
+                or scan.any_word("list_words", c.start - _LIST_REACH, c.info["row"][1])
             )
         return [leak for leak in (self._judge(scan, c) for c in cands) if leak is not None]
 
     @staticmethod
     def _resolve_overlaps(cands: list[_Cand]) -> list[_Cand]:
         """Keep the strongest kind where candidates overlap (an e-mail over the mobile inside it)."""
+        cands.sort(key=lambda c: c.start)
         kept: list[_Cand] = []
-        kept_starts: list[int] = []
-        for cand in sorted(cands, key=lambda c: (_PRIORITY[c.kind], c.start - c.end, c.start)):
-            k = bisect_left(kept_starts, cand.end)
-            if (k > 0 and kept[k - 1].end > cand.start) or (k < len(kept) and kept[k].start < cand.end):
+        cluster: list[_Cand] = []
+        reach = -1
+        for cand in [*cands, None]:
+            if cand is not None and cand.start < reach:
+                cluster.append(cand)
+                reach = max(reach, cand.end)
                 continue
-            kept.insert(k, cand)
-            kept_starts.insert(k, cand.start)
+            if len(cluster) == 1:
+                kept.append(cluster[0])
+            elif cluster:
+                chosen: list[_Cand] = []
+                for c in sorted(cluster, key=lambda c: (_PRIORITY[c.kind], c.start - c.end, c.start)):
+                    if not any(k.start < c.end and c.start < k.end for k in chosen):
+                        chosen.append(c)
+                kept.extend(sorted(chosen, key=lambda c: c.start))
+            if cand is not None:
+                cluster, reach = [cand], cand.end
         return kept
 
     def _judge(self, scan: _Scan, c: _Cand) -> Leak | None:
@@ -656,7 +702,8 @@ class PrivacyRecognizer(Recognizer):
                 what = "疑似身份证号码（地区码和出生日期有效，校验位不符）"
             msg = f"公示名单中含姓名及{what}" if table else f"公开内容含{what}"
             sug = f"脱敏为 {masked}（保留前6位和后{tail}位）"
-            return Leak(kind, c.start, c.end, "high", c.confidence, msg, sug, masked)
+            sev = "medium" if c.confidence < 0.6 and not named else "high"
+            return Leak(kind, c.start, c.end, sev, c.confidence, msg, sug, masked)
 
         if kind == "bank_card":
             masked = _mask_chars(span, fspan, 6, 4)
@@ -713,13 +760,14 @@ class PrivacyRecognizer(Recognizer):
 
         if kind == "address":
             kept = c.info.get("kept", "")
+            masked = kept + "***"
             if table:
                 sev, conf, msg = "high", 0.95, "公示名单中含姓名及家庭住址门牌号"
             else:
                 sev, conf, msg = "medium", c.confidence, "公开内容含家庭住址门牌号"
             return Leak(
                 kind, c.start, c.end, sev, conf, msg,
-                f"家庭住址只公开到乡镇/街道，脱敏为 {kept}***", "***",
+                f"家庭住址只公开到乡镇/街道，脱敏为 {masked}", masked,
             )
         return None
 
