@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanshen.engine import check, mask
+from sanshen.engine import Engine, check, mask
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -133,6 +133,19 @@ def test_full_width_digits_are_found_at_original_offsets():
     assert mask(text) == f"公民身份号码：{wide_id[:6]}********{wide_id[-4:]}，手机：１３８****５６７８。"
 
 
+def test_id_written_in_groups_and_traditional_context():
+    spaced = f"{ID[:6]} {ID[6:14]} {ID[14:]}"
+    (f,) = privacy(f"受助学生马俊杰，公民身份号码 {spaced}，资助金额3000元。")
+    assert f.text == spaced and f.rule == "privacy:id_card"
+    (g,) = privacy(f"身份證號碼：{ID}，姓名：謝文華。")
+    assert g.severity == "high"
+
+
+def test_id_next_to_uscc_label_is_left_to_the_code():
+    # An 18-digit code that is a valid USCC after its label is the organisation's code.
+    assert rules("统一社会信用代码：12530300015124373P") == []
+
+
 # -- mobiles and landlines ------------------------------------------------------------------
 
 
@@ -187,6 +200,26 @@ def test_landline_only_in_a_personal_row():
     assert mask(text) == f"王小明 {ID[:6]}********{ID[-4:]} 0752-***5678"
 
 
+def test_personal_labels_override_the_contact_exception():
+    for text in (
+        "举报人王某（联系电话：13529981046）反映，某小区建筑垃圾长期堆放未清运。",
+        "来信人张女士（电话18887431290）反映小区夜间施工噪音扰民问题。",
+        "联系人：王小明（贫困户本人）13769820517。",
+    ):
+        (f,) = privacy(text)
+        assert f.rule == "privacy:mobile" and f.severity in ("medium", "high"), text
+    (home,) = privacy("申请人黄某某，家庭住宅电话0874-3317825，要求公开本村土地流转合同。")
+    assert home.rule == "privacy:landline" and home.text == "0874-3317825"
+
+
+def test_table_with_one_cell_per_line():
+    # HTML tables are extracted one cell per line: the name is in a line before the number.
+    text = f"低保对象名单\n姓名\n身份证号\n联系电话\n张三\n{ID}\n13812345678\n"
+    found = privacy(text)
+    assert [f.text for f in found] == [ID, "13812345678"]
+    assert all(f.severity == "high" and "公示名单" in f.message for f in found)
+
+
 # -- bank cards ------------------------------------------------------------------------------
 
 
@@ -224,6 +257,11 @@ def test_organisation_account_and_order_numbers_are_not_cards():
     assert rules(f"户名：惠州市惠城区财政局，开户行：中国银行惠州分行，账号：{make_card('4', 19)}") == []
     assert rules(f"订单号：{make_card('6222', 16)}") == []
     assert rules(f"对公账户{CARD}") == []
+
+
+def test_rows_of_statistics_are_not_cards():
+    assert rules("2019 2020 2021 2022\n收入 4536 7821 9012 3456 2300 2400 2500 2600") == []
+    assert rules("各月数据：3456 1234 5678 9012") == []
 
 
 # -- passports, permits, plates, e-mail --------------------------------------------------------
@@ -280,6 +318,19 @@ def test_office_address_is_not_a_leak():
         "活动地点：惠城区江北文明一路6号",
     ):
         assert rules(text) == [], text
+
+
+def test_village_address_with_committee():
+    text = "申请人住址：陆良县马街镇大堵村委会小堵村88号。"
+    (f,) = privacy(text)
+    assert f.text == "陆良县马街镇大堵村委会小堵村88号"
+    assert mask(text) == "申请人住址：陆良县马街镇***。"
+    assert mask("户籍地址：璧山区璧城街道东林大道88号附5号。") == "户籍地址：璧山区璧城街道***。"
+
+
+def test_unlabelled_street_number_is_only_a_weak_candidate():
+    assert rules("在县城人民路1号举行启动仪式。") == []
+    assert rules("在县城人民路1号举行启动仪式。", profile="strict") == ["privacy:address"]
 
 
 # -- hard negatives ------------------------------------------------------------------------------
@@ -348,6 +399,18 @@ def test_mask_all_kinds_keeps_everything_else():
                       "住址：河南岸街道***\n车牌：粤L***45\n")
     assert mask(masked) == masked
     assert rules(masked) == []
+
+
+def test_user_rules_directory_extends_the_data(tmp_path):
+    folder = tmp_path / "privacy"
+    folder.mkdir()
+    (folder / "context.yaml").write_text("public_numbers: ['13912345678']\n", encoding="utf-8")
+    (folder / "surnames-local.txt").write_text("# 本地姓氏\n禤\n", encoding="utf-8")
+    engine = Engine([tmp_path])
+    assert [f for f in engine.check("村民反映号码13912345678被冒用") if f.category == "privacy"] == []
+    assert [f.rule for f in engine.check("村民反映号码13812345678被冒用") if f.category == "privacy"] == [
+        "privacy:mobile"
+    ]
 
 
 def test_engine_doc_example_still_finds_two():

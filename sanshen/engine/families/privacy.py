@@ -64,7 +64,7 @@ _NUMBER = re.compile(
     r"|(?P<run>[0-9]{17}x|[0-9]{7,19})"
     r")(?![0-9])"
 )
-# The lookbehind sits after the first character so that the scan keeps its fast first-character search.
+# Re-matched where the sweep found them, for their parts.
 _DOC_NO = re.compile(r"[cdeghmps](?P<letter>[a-z]?)[0-9]{7,8}")
 _PLATE = re.compile(f"[{_PROVINCE_CHARS}][a-hj-np-z][·・•. ]?(?P<body>[0-9a-hj-np-z]{{5,6}})")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。；、）)】」]+")
@@ -125,6 +125,7 @@ def id_check_char(first17: str) -> str:
 
 
 def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check of a card number."""
     rev = digits[::-1]
     return (sum(map(int, rev[0::2])) + sum(_LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0
 
@@ -734,7 +735,8 @@ class PrivacyRecognizer(Recognizer):
                 return None
             area = c.info.get("area", 4)
             masked = _mask_chars(span, fspan, area, 4)
-            return Leak(kind, c.start, c.end, "medium", 0.8, "公示名单中含个人固定电话", f"脱敏为 {masked}", masked)
+            msg = "公示名单中含个人固定电话" if table else "公开内容含个人固定电话（住宅电话）"
+            return Leak(kind, c.start, c.end, "medium", 0.8, msg, f"脱敏为 {masked}", masked)
 
         if kind == "email":
             masked = span[0] + "***" + span[span.index("@"):]
