@@ -88,6 +88,7 @@ _UNIT_AFTER = re.compile(
 )
 _ADMIN_LEVEL = frozenset("镇乡区县市州省旗盟")
 _ADDRESS_LEFT_STOP = frozenset("：:，,。；;（()[]【】\n\t 、“”\"'住在于是为")
+_HOLDER_LABEL = re.compile(r"(?s).*(户名|收款人|开户名称|账户名称|帐户名称|收款方)")
 _NOT_NUMBER_BEFORE = set("¥￥$第#№")
 _NOT_NAME_CHARS = set(
     "的了是在与及或等为对年月日省市县区镇乡村街路号栋室局委办厅部处科股所站院校会队组元万亿个户项次单表类型式"
@@ -136,7 +137,8 @@ def card_issuer(digits: str) -> str | None:
         return "银联"
     if digits[0] == "4":
         return "Visa"
-    if digits[0] == "5" or 2221 <= int(digits[:4]) <= 2720:
+    # MasterCard's 2221–2720 range is left out: in China those digits start organisations' accounts.
+    if digits[0] == "5":
         return "MasterCard"
     if digits.startswith(("35", "30", "36", "38")):
         return "JCB/Diners"
@@ -426,10 +428,10 @@ class _Scan:
         left = self.folded[max(0, s - 60):s]
         if self.rec.has("org_account", left):
             return True
-        k = left.rfind("户名")
-        if k < 0:
+        m = _HOLDER_LABEL.search(left)
+        if m is None:
             return False
-        holder = left[k + 2:]
+        holder = left[m.end():]
         cut = [i for i in (holder.find(c) for c in "，,；;\n ") if i > 1]
         holder = holder[:min(cut)] if cut else holder[:24]
         return self.rec.has("org_words", holder)
@@ -510,12 +512,9 @@ class _Scan:
         if rec.has("address_org_words", f"{rest}|{after}|{before[-8:]}"):
             return None  # an office, shop or site: 12号市行政中心, 政务服务中心（…8号）
         home = rec.has("home_labels", before)
-        if home:
-            conf = 0.9
-        elif "地址" in before:
-            conf = 0.6
-        else:
-            conf = 0.6 if re.search(r"室|单元|户|房|-[0-9]", rest) else 0.45
+        # A labelled home address is sure; a flat number (…单元501室) is a household; a bare street
+        # number in a notice is usually a venue. The person's row decides the rest (see _judge).
+        conf = 0.9 if home else 0.55 if re.search(r"室|单元|户|房|-[0-9]", rest) else 0.45
         # The finding covers the whole address; what stays public is the part down to the
         # township/street (家庭住址只公开到乡镇/街道).
         keep_from = s
@@ -766,7 +765,8 @@ class PrivacyRecognizer(Recognizer):
             if table:
                 sev, conf, msg = "high", 0.95, "公示名单中含姓名及家庭住址门牌号"
             else:
-                sev, conf, msg = "medium", c.confidence, "公开内容含家庭住址门牌号"
+                conf = max(c.confidence, 0.8) if personal_row else c.confidence
+                sev, msg = "medium", "公开内容含家庭住址门牌号"
             return Leak(
                 kind, c.start, c.end, sev, conf, msg,
                 f"家庭住址只公开到乡镇/街道，脱敏为 {masked}", masked,
