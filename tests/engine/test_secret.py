@@ -83,6 +83,7 @@ def test_bare_level_deep_in_a_document_is_not_a_marking(engine):
     ("【内部文件】关于加强管理的通知\n正文", "内部文件"),
     ("政务信息（内部资料，注意保存）第3期", "（内部资料，注意保存）"),
     ("限国内发行\n", "限国内发行"),
+    ("施工单位加快推进。内部资料 注意保存\n以前办事要跑好几个窗口。", "内部资料 注意保存"),
 ])
 def test_internal_marks(engine, text, mark):
     found = secret(engine, text)

@@ -26,8 +26,11 @@ from ..findings import Finding
 from ..lexicon import Hit
 
 LEVELS = ("绝密", "机密", "秘密")
-INTERNAL = ("内部资料", "内部文件", "内部刊物", "内部明电", "注意保存", "注意保管", "不得外传", "请勿外传", "严禁外传",
-            "内部使用", "仅供内部使用", "工作秘密", "限国内发行", "内部发行", "不予公开", "涉密文件")
+INTERNAL = (
+    "内部资料", "内部文件", "内部刊物", "内部明电", "注意保存", "注意保管", "不得外传", "请勿外传", "严禁外传",
+    "内部使用", "仅供内部使用", "仅限内部传阅", "内部传阅", "工作秘密", "限国内发行", "内部发行", "不予公开",
+    "涉密文件",
+)
 
 _STARS = "★☆✭✩✪✫✬✮✯⭐"
 _SP = r"[ \t\u3000]*"
@@ -139,7 +142,7 @@ class SecretRecognizer(Recognizer):
             paired = _PAIRED_BRACKETED.match(folded, hit.end)
             if paired:
                 start -= 1
-        elif before.isspace():
+        elif before.isspace() or before in "。；！？!?;":
             paired = _PAIRED.match(folded, hit.end)
         if self._only_markings(folded, line_start, line_end):
             line = folded[line_start:line_end]
