@@ -1,0 +1,1 @@
+"""Django project of the Sanshen platform (settings, URLs, WSGI/ASGI entry points)."""
