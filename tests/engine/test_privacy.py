@@ -212,6 +212,14 @@ def test_personal_labels_override_the_contact_exception():
     assert home.rule == "privacy:landline" and home.text == "0874-3317825"
 
 
+def test_office_contact_under_a_list_stays_a_contact():
+    text = (f"临时救助对象公示\n王小明\t{ID}\t13812345678\n"
+            "公示期间如有异议，请与镇民政办联系，联系电话：0752-2345678，13800001234。")
+    found = privacy(text)
+    assert [f.text for f in found] == [ID, "13812345678"]
+    assert mask(text).endswith("联系电话：0752-2345678，13800001234。")
+
+
 def test_table_with_one_cell_per_line():
     # HTML tables are extracted one cell per line: the name is in a line before the number.
     text = f"低保对象名单\n姓名\n身份证号\n联系电话\n张三\n{ID}\n13812345678\n"

@@ -249,6 +249,16 @@ class _Scan:
         ends = [k for k in (f.find("\n\n", end, hi), f.find("。", end, hi)) if k >= 0]
         return bs, min(ends) if ends else hi
 
+    def field_line(self, start: int, end: int) -> bool:
+        """The span sits on a short line of its own (手机：138…), as in a record written one field a line.
+
+        Such a line belongs to the record above it; a long line (公示期间如有异议，请联系…) is prose.
+        """
+        f = self.folded
+        ls = f.rfind("\n", 0, start) + 1
+        le = f.find("\n", end)
+        return (len(f) if le < 0 else le) - ls <= 30
+
     def has_name(self, start: int, end: int, rs: int, re_: int) -> bool:
         """A personal name in the row ``[rs, re_)`` of a span, within its sentence."""
         f = self.folded
@@ -637,12 +647,13 @@ class PrivacyRecognizer(Recognizer):
         w = self.words
         strong = ("id_card", "id_card_15", "bank_card")
         for c in cands:
-            rs, re_ = scan.row(c.start, c.end)
+            span = c.start, c.end
+            rs, re_ = scan.row(*span)
             c.info["row"] = (rs, re_)
-            bs, be = scan.block(c.start, c.end)
             c.info["personal_row"] = (
-                bool(_others(cands, starts, c, strong, bs, be))
+                bool(_others(cands, starts, c, strong, rs, re_))
                 or scan.any_word("personal_labels", rs, re_)
+                or (scan.field_line(c.start, c.end) and bool(_others(cands, starts, c, strong, *scan.block(*span))))
                 or any(x.info.get("home") for x in _others(cands, starts, c, ("address",), rs, re_))
             )
             if c.kind == "landline" and not c.info["personal_row"]:
