@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dict", action="append", default=[], type=Path, help="extra word list (jieba dict.txt)")
     parser.add_argument("--min-freq", type=int, default=3, help="floor for two-character words of --dict")
-    parser.add_argument("--top", type=int, default=4, help="same-sound characters per syllable (needs --dict)")
+    parser.add_argument("--top", type=int, default=3, help="same-sound characters per syllable (needs --dict)")
     parser.add_argument("--out", type=Path, default=HERE / "variants.tsv")
     parser.add_argument("--check", action="store_true", help="review the curated packs instead of building")
     args = parser.parse_args(argv)
