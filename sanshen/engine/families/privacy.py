@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from ..findings import Finding
 from ..lexicon import Hit
 from ..normalize import fold
 from ..packs import PackError, RuleSet
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: the default profile's floor: what ``check`` reports is what ``mask`` rewrites
 MASK_MIN_CONFIDENCE = 0.5
@@ -103,19 +106,18 @@ _LIST_REACH = 500  # characters before a number searched for the words of a list
 _NEIGHBOUR_REACH = 200  # other personal numbers this close make a table of people
 
 
+@lru_cache(maxsize=1)
 def _region_codes() -> frozenset[str]:
     """Every county-level code (GB/T 2260) ever in use, from python-stdnum's region data."""
     raw = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
     codes: set[str] = set()
     province = ""
-    for line in raw.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        head = line.split(None, 1)[0]
-        if line[0].isspace():
-            codes.add(province + head)
+    # Two levels: "11 province=…" then indented "  0101 county=…".
+    for top, sub in re.findall(r"^(?:([0-9]{2}) |\s+([0-9]{4}) )", raw, re.M):
+        if top:
+            province = top
         else:
-            province = head
+            codes.add(province + sub)
     return frozenset(codes)
 
 
@@ -580,7 +582,7 @@ class PrivacyRecognizer(Recognizer):
                     domains.extend(line.lower() for line in _load_lines(path))
                 continue
             try:
-                raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
                 raise PackError(f"{path}: cannot read privacy data: {exc}") from exc
             if not isinstance(raw, dict):
