@@ -9,7 +9,7 @@ from itertools import accumulate
 import ahocorasick_rs
 
 from .document import Document
-from .normalize import gap_kind, normalize_term
+from .normalize import fold, gap_kind, normalize_term, runs, strip_noise
 
 WHITELIST = -1
 
@@ -33,6 +33,12 @@ def _is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _runs_cover(text_runs: list[tuple[str, int]], needed: list[tuple[str, int]]) -> bool:
+    return len(text_runs) == len(needed) and all(
+        t_ch == n_ch and t_count >= n_count for (t_ch, t_count), (n_ch, n_count) in zip(text_runs, needed, strict=True)
+    )
+
+
 class Scanner:
     """Compiles the words of all families (and the whitelist) into one automaton."""
 
@@ -49,10 +55,16 @@ class Scanner:
                 owners.append([])
             return k
 
+        # Words with a doubled character (时时彩, 久久精品) are stored collapsed like the text, so
+        # 时时彩 would also match 同时彩排: such words keep their run lengths to check each hit.
+        self._needs_runs: dict[str, list[tuple[str, int]]] = {}
         for word, owner, payload in terms:
             norm = normalize_term(word)
             if norm:
                 owners[slot(norm)].append((owner, word, payload))
+                word_runs = runs(strip_noise(fold(word)))
+                if any(count > 1 for _, count in word_runs):
+                    self._needs_runs[word] = word_runs
         for word in whitelist:
             norm = normalize_term(word)
             if norm:
@@ -101,7 +113,15 @@ class Scanner:
             gap = "none" if end - start == len(norm) else gap_kind(doc.text, start, end, len(norm))
             if gap == "hard":
                 continue
+            text_runs = None
             for owner, word, payload in owners:
-                if owner != WHITELIST:
-                    result[owner].append(Hit(start, end, word, payload, gap))
+                if owner == WHITELIST:
+                    continue
+                needed = self._needs_runs.get(word)
+                if needed is not None:
+                    if text_runs is None:
+                        text_runs = runs(strip_noise(folded[start:end]))
+                    if not _runs_cover(text_runs, needed):
+                        continue
+                result[owner].append(Hit(start, end, word, payload, gap))
         return result

@@ -37,7 +37,7 @@ _REPEAT_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff])\1+")
 _SQUEEZE_RE = re.compile(f"{_NOISE_RE.pattern}|{_REPEAT_RE.pattern}")
 _HARD_SET = frozenset(HARD_PUNCT)
 
-_FINANCIAL_NUMERALS = dict(zip("零壹贰叁肆伍陆柒捌玖拾佰仟貳參陸", "〇一二三四五六七八九十百千二三六"))
+_FINANCIAL_NUMERALS = dict(zip("零壹贰叁肆伍陆柒捌玖拾佰仟貳參陸", "〇一二三四五六七八九十百千二三六", strict=True))
 
 # Blocks whose compatibility forms (NFKC) are folded to their plain character.
 _COMPAT_RANGES = (
@@ -100,7 +100,7 @@ def fold_table() -> dict[int, str]:
     cjk = "".join(chr(cp) for cp in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)))
     simplified = opencc.OpenCC("t2s.json").convert("\n".join(cjk)).split("\n")
     if len(simplified) == len(cjk):
-        for src, dst in zip(cjk, simplified):
+        for src, dst in zip(cjk, simplified, strict=True):
             if src != dst and len(dst) == 1:
                 table[ord(src)] = dst
     # Compatibility ideographs and radicals may fold to traditional forms: simplify them too.
@@ -177,6 +177,22 @@ def squeeze(folded: str) -> SqueezedView:
     if last < len(folded):
         parts.append(folded[last:])
     return SqueezedView("".join(parts), pos, orig, run_end)
+
+
+def strip_noise(folded: str) -> str:
+    """A folded text without the characters spam writers insert (keeps repeats)."""
+    return _NOISE_RE.sub("", folded)
+
+
+def runs(text: str) -> list[tuple[str, int]]:
+    """Run-length form: 天天开 → [("天", 2), ("开", 1)]."""
+    out: list[tuple[str, int]] = []
+    for ch in text:
+        if out and out[-1][0] == ch:
+            out[-1] = (ch, out[-1][1] + 1)
+        else:
+            out.append((ch, 1))
+    return out
 
 
 def normalize_term(word: str) -> str:

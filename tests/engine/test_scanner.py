@@ -91,3 +91,8 @@ def test_tsv_pack_and_whitelist(tmp_path):
 def test_missing_rules_directory(tmp_path):
     with pytest.raises(PackError, match="not found"):
         Engine(rules_dirs=[tmp_path / "nope"])
+
+
+def test_doubled_characters_must_really_be_doubled(engine):
+    assert spans(engine, "天天开好彩") == [("天天开好彩", 0, 5)]
+    assert spans(engine, "今天开好彩票") == []  # 天开好彩 without the doubling is another text

@@ -8,9 +8,8 @@ trading context (drug names next to 出售/微信), so the family itself is the 
 
 from __future__ import annotations
 
-from .spam import KeepsDoubledLetters
+from ..base import Recognizer
 
 
-class SensitiveRecognizer(KeepsDoubledLetters):
-    # 灵灵教 must not match 心灵教育 through the scanner's collapsing of repeated characters.
+class SensitiveRecognizer(Recognizer):
     family = "sensitive"

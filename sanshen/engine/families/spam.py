@@ -26,7 +26,7 @@ from ..base import Recognizer
 from ..document import Document, Segment
 from ..findings import SEVERITY_RANK, Finding
 from ..lexicon import Hit
-from ..normalize import _NOISE_RE, fold
+from ..normalize import fold
 from ..packs import Entry, RuleSet
 from .link import DomainLists, host_of, urls_in
 
@@ -34,8 +34,6 @@ TAG_LABELS = {"gambling": "博彩", "porn": "色情", "ads": "违法广告"}
 FIX_TAMPERING = "删除该内容并排查网站篡改（模板、数据库、服务器文件）"
 FIX_DARK_LINK = "删除暗链并排查网站篡改（模板、数据库、服务器文件）"
 
-_DOUBLED = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff])\1")
-_LONG_RUN = re.compile(r"(.)\1{2,}")
 _CHUNK = re.compile(r"[^_|｜\-—–,，、/\\;；\s]+")
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
@@ -47,34 +45,6 @@ _SCRIPT_REASONS = {
     "location": "脚本跳转",
     "iframe": "注入的 iframe",
 }
-
-
-def _shape(text: str) -> str:
-    """Folded text without inserted noise, runs of three or more cut to two."""
-    return _LONG_RUN.sub(r"\1\1", _NOISE_RE.sub("", fold(text)))
-
-
-class KeepsDoubledLetters(Recognizer):
-    """Mixin for families whose words contain a doubled character (久久精品, 时时彩, 灵灵教).
-
-    The shared scanner collapses runs of a character (久久 → 久) so that 久久久精品 is found, which
-    would also let 时时彩 match 同时彩排. A hit of such a word is kept only when the doubling is
-    really in the text.
-    """
-
-    def __init__(self, rules: RuleSet):
-        super().__init__(rules)
-        self._doubled: dict[str, str] = {}
-        for entry in self.entries:
-            for word in entry.words:
-                if _DOUBLED.search(fold(word)):
-                    self._doubled[word] = _shape(word)
-
-    def entry_finding(self, doc: Document, hit: Hit, entry: Entry) -> Finding | None:
-        shape = self._doubled.get(hit.word)
-        if shape is not None and _shape(doc.text[hit.start:hit.end]) != shape:
-            return None
-        return super().entry_finding(doc, hit, entry)
 
 
 def _drop_contained(findings: list[Finding]) -> list[Finding]:
@@ -102,7 +72,7 @@ def _other_script(ch: str) -> bool:
     return bool(ch) and ((ch.isalpha() and not _is_letter(ch)) or ord(ch) >= 0x1F000)
 
 
-class SpamRecognizer(KeepsDoubledLetters):
+class SpamRecognizer(Recognizer):
     family = "spam"
 
     def __init__(self, rules: RuleSet):
