@@ -82,15 +82,16 @@ def _cn_number(text: str) -> int | None:
     return value or None
 
 
-def _term_years(n: int) -> tuple[int, int] | None:
-    """Years of the n-th term: NPC/CPPCC (六届 1983…十四届 2023) or Party congress (十六届 2002…)."""
+def _term_dates(n: int) -> tuple[dt.date, dt.date] | None:
+    """The n-th term: NPC/CPPCC (六届 March 1983 … 十四届 March 2023) or Central Committee
+    (十六届 November 2002 …); the numbers do not overlap."""
     if 6 <= n <= 15:
-        start = 1983 + 5 * (n - 6)
+        year, month = 1983 + 5 * (n - 6), 3
     elif 16 <= n <= 25:
-        start = 2002 + 5 * (n - 16)
+        year, month = 2002 + 5 * (n - 16), 11
     else:
         return None
-    return start, start + 5
+    return dt.date(year, month, 1), dt.date(year + 5, month, 1)
 _SENTENCE_END = re.compile(r"[。！？；\n]")
 
 
@@ -192,6 +193,7 @@ class LeaderBase:
     titles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     generic: set[str] = field(default_factory=set)
     complete: set[str] = field(default_factory=set)  # titles whose holders are all listed
+    equivalents: dict[str, str] = field(default_factory=dict)  # wrong title → the title meant
     phrases: dict[str, set[str]] = field(default_factory=dict)  # phrase → names written before it
 
     def by_name(self) -> dict[str, list[Person]]:
@@ -226,6 +228,7 @@ def load_leaders(paths: Iterable[Path]) -> LeaderBase:
             raise PackError(f"{path}: a leaders file must be a mapping with 'persons'")
         base.generic.update(str(t) for t in raw.get("generic_titles") or ())
         base.complete.update(str(t) for t in raw.get("complete_titles") or ())
+        base.equivalents.update({str(k): str(v) for k, v in (raw.get("title_equivalents") or {}).items()})
         for title, aliases in (raw.get("titles") or {}).items():
             words = tuple(dict.fromkeys([str(title), *(str(a) for a in aliases or ())]))
             base.titles[str(title)] = words
@@ -521,10 +524,9 @@ class LeaderChecker:
             died = (f"，已于{person.status_date.isoformat()}逝世"
                     if person.status == "deceased" and person.status_date else "")
             now = f"，现任{'、'.join(o.title for o in current)}" if current else ""
-            if current:
-                suggestion = self._render(name, self._right_alias(alias, current[0]), title_first)
-            else:
-                suggestion = f"时任{office.title}{name}"
+            # a living leader with another title now: that title; otherwise the past one marked 时任
+            suggestion = (self._retitled(name, alias, current, title_first) if current
+                          else f"时任{office.title}{name}")
             return Finding(
                 category=FAMILY, rule="leaders:former-title", severity=severity, start=start, end=end,
                 text=span_text,
@@ -540,30 +542,47 @@ class LeaderChecker:
         elif current:
             holders = [p.name for p in self.alias_holders.get(alias, ()) if p.name != name
                        and any(o.held_on(day) for o in p.with_alias(alias))]
-            who = f"（{day.year}年任{alias}的是{'、'.join(dict.fromkeys(holders))}）" if holders and not generic else ""
+            holders = list(dict.fromkeys(holders))
+            who = f"（{day.year}年任{alias}的是{holders[0]}）" if len(holders) == 1 and not generic else ""
             msg = f"“{name}”的职务是{'、'.join(o.title for o in current)}，不是{alias}{who}"
         else:
             last = person.last_office()
             msg = (f"“{name}”未担任过{alias}；其曾任{last.title}（{last.span_text()}）" if last
                    else f"“{name}”未担任过{alias}")
         if current:
-            suggestion = self._render(name, self._right_alias(alias, current[0]), title_first)
+            suggestion = self._retitled(name, alias, current, title_first)
         else:
             last = person.last_office()
             suggestion = f"原{last.title}{name}" if last else None
+        # The name is not a common one and every holder of the title is listed: a state leader
+        # with someone else's title, however generic the title's wording (李克强主席).
         return Finding(
-            category=FAMILY, rule="leaders:title-mismatch", severity=severity, start=start, end=end, text=span_text,
+            category=FAMILY, rule="leaders:title-mismatch", severity="veto", start=start, end=end, text=span_text,
             message=msg, suggestion=suggestion, confidence=0.85 if generic else 0.9,
         )
+
+    def _closest(self, alias: str, offices: list[Office]) -> Office:
+        """The office a wrong title most likely stood for (副主席 → 国家主席 rather than 总书记)."""
+        meant = self.base.equivalents.get(alias)
+        for office in offices:
+            if office.title == meant:
+                return office
+        used = set(alias)
+        return max(offices, key=lambda o: max(len(used & set(a)) for a in o.aliases))
+
+    def _retitled(self, name: str, used: str, current: list[Office], title_first: bool) -> str:
+        alias = self._right_alias(used, self._closest(used, current), title_first)
+        return self._render(name, alias, title_first)
 
     @staticmethod
     def _render(name: str, alias: str, title_first: bool) -> str:
         return f"{alias}{name}" if title_first else f"{name}{alias}"
 
-    def _right_alias(self, used: str, office: Office) -> str:
-        if len(used) <= 3 or used in self.generic:
-            return office.short
-        return office.title
+    def _right_alias(self, used: str, office: Office, title_first: bool) -> str:
+        # 李强副总理 → 李强总理; 副总理李强 → 国务院总理李强 (a title before a name is written in full)
+        if title_first:
+            return office.title
+        return office.short if len(used) <= 3 or used in self.generic else office.title
 
     @staticmethod
     def _historical(doc: Document, start: int, end: int, office: Office) -> bool:
@@ -580,10 +599,11 @@ class LeaderChecker:
         if not m:
             return False
         n = _cn_number(m.group(1))
-        years = _term_years(n) if n else None
-        if years is None or office.start is None or office.end is None:
+        term = _term_dates(n) if n else None
+        if term is None or office.start is None or office.end is None:
             return False
-        return office.start.year <= years[1] and years[0] <= office.end.year
+        # overlapping by more than the weeks around a handover
+        return office.start < term[1] - _MARGIN and office.end > term[0] + _MARGIN
 
     # -- an expelled official called 同志
 
@@ -615,13 +635,17 @@ class LeaderChecker:
         exact_starts = {s for s, _ in name_spans}
         exact_ends = {e for _, e in name_spans}
         done: set[tuple[int, int]] = set()
+        day = doc.effective_date
         for hit in titles:
             alias = hit.payload.alias
             generic = alias in self.generic
             holders = self.alias_holders.get(alias)
             if not holders:
                 continue
-            allowed = {p.name for p in holders if p.status != "removed"}
+            # Next to a generic title (书记, 主席) only the people holding it on the text's date are
+            # meant: 胡春花书记 in 2026 is somebody else, not 胡春华.
+            allowed = {p.name for p in holders if p.status != "removed"
+                       and (not generic or any(o.held_on(day) for o in p.with_alias(alias)))}
             if not allowed:
                 continue
             for forward in (False, True):
