@@ -382,8 +382,7 @@ class _Walker:
 
         frame.link = parent.link
         if tag == "a":
-            if frame.hide is not None:
-                frame.hide.sep = True  # keep neighbouring hidden links apart
+            self._link_boundary(frame)
             href = attrs.get("href")
             if href is not None:
                 frame.link = self._add_link(href, frame, "a")
@@ -394,8 +393,8 @@ class _Walker:
     def _exit(self, frame: _Frame) -> None:
         if frame.block:
             self._block_boundary(frame)
-        elif frame.tag == "a" and frame.hide is not None:
-            frame.hide.sep = True
+        elif frame.tag == "a":
+            self._link_boundary(frame)
         if self.sheet:
             self.infos.pop()
 
@@ -518,6 +517,13 @@ class _Walker:
             return
         self._flush()
         if frame.faint is not None and frame.faint.faint_record is not None:
+            frame.faint.faint_record.sep = True
+
+    def _link_boundary(self, frame: _Frame) -> None:
+        """Neighbouring hidden links are kept apart so their anchor texts do not run together."""
+        if frame.hide is not None:
+            frame.hide.sep = True
+        elif frame.faint is not None and frame.faint.faint_record is not None:
             frame.faint.faint_record.sep = True
 
     def _break(self, frame: _Frame) -> None:

@@ -45,7 +45,8 @@ _LOCATION = re.compile(
     r"\blocation(?:\s*\.\s*href)?\s*=(?!=)|\blocation\s*\.\s*(?:replace|assign)\s*\(|\bnavigate\s*\(", re.I
 )
 _HREF_ATTR = re.compile(r"""(?:href|src)\s*=\s*\\?["']?([^"'\s>\\]{1,2000})""", re.I)
-_ABSOLUTE_URL = re.compile(r"(?:https?:)?//[A-Za-z0-9\-._~%]+(?:[/?#][^\s\"'<>()\\]{0,2000})?", re.I)
+_ABSOLUTE_URL = re.compile(r"(?:https?:)?//[A-Za-z0-9\-._~]+(?:[/?#][^\s\"'<>()\\]{0,2000})?", re.I)
+_ENCODED_MARKUP = re.compile(r"%3[cCeE]|%22|%u[0-9a-fA-F]{4}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SPACES = re.compile(r"\s+")
 
@@ -132,35 +133,31 @@ def _meaningful(decoded: str) -> bool:
 
 
 def _decode_layers(code: str) -> tuple[list[str], set[str]]:
-    """Payloads hidden by atob/fromCharCode/unescape, peeled up to a few layers deep."""
+    """Payloads hidden by atob/fromCharCode/unescape, peeled up to a few layers deep.
+
+    Every decoded layer is peeled further, but only layers that say something are reported.
+    """
     decoded: list[str] = []
     methods: set[str] = set()
     layer = [code]
+    total = 0
     for _ in range(MAX_DECODE_ROUNDS):
-        found: list[str] = []
+        found: list[tuple[str, str]] = []
         for text in layer:
-            for m in _ATOB.finditer(text):
-                plain = _b64(m.group(2))
-                if plain and _meaningful(plain):
-                    found.append(plain)
-                    methods.add("eval-atob")
-            for m in _CHAR_CODES.finditer(text):
-                plain = _char_codes(m.group(1))
-                if _meaningful(plain):
-                    found.append(plain)
-                    methods.add("fromCharCode")
-            for m in _UNESCAPE.finditer(text):
-                if "%" not in m.group(2):
-                    continue
-                plain = _percent_decode(_unescape_js(m.group(2)))
-                if _meaningful(plain):
-                    found.append(plain)
-                    methods.add("unescape")
-        if not found:
-            break
-        decoded += found
-        layer = found
-        if sum(len(t) for t in decoded) > MAX_PAYLOAD_CHARS * 4:
+            found += [("eval-atob", _b64(m.group(2)) or "") for m in _ATOB.finditer(text)]
+            found += [("fromCharCode", _char_codes(m.group(1))) for m in _CHAR_CODES.finditer(text)]
+            found += [
+                ("unescape", _percent_decode(_unescape_js(m.group(2))))
+                for m in _UNESCAPE.finditer(text)
+                if "%" in m.group(2)
+            ]
+        layer = [plain for _, plain in found if plain]
+        for method, plain in found:
+            if plain and _meaningful(plain):
+                decoded.append(plain)
+                methods.add(method)
+        total += sum(len(t) for t in layer)
+        if not layer or total > MAX_PAYLOAD_CHARS * 4:
             break
     return decoded, methods
 
@@ -197,7 +194,9 @@ def analyse_script(code: str) -> ScriptFinding | None:
 
     writes = bool(_WRITE.search(everything)) and bool(_MARKUP_LINK.search(everything))
     iframe = bool(_IFRAME.search(everything))
-    urls = find_urls("\n".join([joined_literals, *decoded]))
+    # Percent-encoded literals are searched decoded, or their URLs come out with %22%3E tails.
+    url_text = [_percent_decode(lit) if _ENCODED_MARKUP.search(lit) else lit for lit in literals]
+    urls = find_urls("\n".join([*decoded, *url_text]))
     absolute = [u for u in urls if u.lower().startswith(("http:", "https:", "//"))]
     redirects = bool(_LOCATION.search(everything)) and bool(absolute)
 
