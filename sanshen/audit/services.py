@@ -373,6 +373,11 @@ def verify_chain(*, key: bytes | None = None) -> ChainStatus:
         )
     if at_head and at_head["hash"] != head_hash:
         return ChainStatus(at_head["id"], "与链头记录的哈希不符", status.count)
+    # The head is written in the same transaction as each entry, so it can never legitimately
+    # lag behind an entry that was already visible.
+    head_now = AuditChainHead.objects.filter(pk=HEAD_PK).values_list("seq", flat=True).first() or 0
+    if last and head_now < last["seq"]:
+        return ChainStatus(last["id"], f"链头记录（第 {head_now} 条）落后于最后一条，链头被改动", status.count)
     return status
 
 

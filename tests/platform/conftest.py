@@ -9,13 +9,16 @@ PostgreSQL that was asked for but cannot be reached ends the run as a failure.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 
 import pytest
 
 DATA_DIR = tempfile.mkdtemp(prefix="sanshen-test-")
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
 os.environ["SANSHEN_DATA_DIR"] = DATA_DIR  # never the developer's ./var
 os.environ["DJANGO_SETTINGS_MODULE"] = "sanshen.config.settings"
 os.environ.pop("SANSHEN_AUDIT_KEY", None)  # tests use (and tamper with) the key file

@@ -148,6 +148,13 @@ def test_renumbered_entries_are_reported(unprotected):
     assert status.broken_id == entries[2].pk
 
 
+def test_head_moved_back_is_reported():
+    entries = write(3)
+    raw("UPDATE audit_auditchainhead SET seq = 1, hash = %s", [entries[0].hash])
+    status = verify_chain()
+    assert status.broken_id == entries[2].pk and "链头" in status.reason
+
+
 def test_entry_signed_with_another_key_is_reported():
     write(1)
     os.environ[keys.ENV] = "k" * 40

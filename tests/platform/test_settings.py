@@ -1,45 +1,42 @@
 """Project settings: environment, data directory, keys, SQLite WAL, password hashing."""
 
-import json
+import io
 import os
+import runpy
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from .conftest import PRODUCTION_HASHERS
 
 ROOT = Path(__file__).resolve().parents[2]
-
-PROBE = """
-import json, django
-from django.conf import settings
-django.setup()
-db = settings.DATABASES["default"]
-print(json.dumps({
-    "debug": settings.DEBUG, "lang": settings.LANGUAGE_CODE, "tz": settings.TIME_ZONE, "use_tz": settings.USE_TZ,
-    "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
-    "secret": settings.SECRET_KEY, "hasher": settings.PASSWORD_HASHERS[0], "data": str(settings.DATA_DIR),
-    "user_model": settings.AUTH_USER_MODEL,
-}))
-"""
+SETTINGS_FILE = str(ROOT / "sanshen" / "config" / "settings.py")
 
 
-def probe(tmp_path, **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SANSHEN_", "DATABASE_URL", "DJANGO_"))}
-    clean.update({"DJANGO_SETTINGS_MODULE": "sanshen.config.settings", **env})
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=tmp_path, env=clean, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout)
+def probe(tmp_path, monkeypatch, **env):
+    """Evaluate the settings module afresh with a clean environment, in `tmp_path` as cwd."""
+    for name in list(os.environ):
+        if name.startswith(("SANSHEN_", "DATABASE_URL")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    cfg = runpy.run_path(SETTINGS_FILE, run_name="settings_probe")
+    db = cfg["DATABASES"]["default"]
+    return {
+        "debug": cfg["DEBUG"], "lang": cfg["LANGUAGE_CODE"], "tz": cfg["TIME_ZONE"], "use_tz": cfg["USE_TZ"],
+        "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
+        "secret": cfg["SECRET_KEY"], "hasher": cfg["PASSWORD_HASHERS"][0], "data": str(cfg["DATA_DIR"]),
+        "user_model": cfg["AUTH_USER_MODEL"],
+    }  # fmt: skip
 
 
-def test_defaults_on_a_fresh_machine(tmp_path):
-    cfg = probe(tmp_path)
+def test_defaults_on_a_fresh_machine(tmp_path, monkeypatch):
+    cfg = probe(tmp_path, monkeypatch)
     data = tmp_path / "var"
     assert cfg["data"] == str(data)
     assert cfg["debug"] is False
@@ -53,12 +50,13 @@ def test_defaults_on_a_fresh_machine(tmp_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert cfg["secret"] == key_file.read_text().strip() and len(cfg["secret"]) == 100
-    assert probe(tmp_path)["secret"] == cfg["secret"]  # generated once, then reused
+    assert probe(tmp_path, monkeypatch)["secret"] == cfg["secret"]  # generated once, then reused
 
 
-def test_environment_overrides(tmp_path):
+def test_environment_overrides(tmp_path, monkeypatch):
     cfg = probe(
         tmp_path,
+        monkeypatch,
         SANSHEN_DATA_DIR=str(tmp_path / "data"),
         SANSHEN_SECRET_KEY="from-the-environment",
         SANSHEN_DEBUG="true",
@@ -101,17 +99,11 @@ def test_key_file_creation_is_atomic_and_private(tmp_path):
         read_or_create(tmp_path / "absent", create=False)
 
 
-def test_migrations_are_complete(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SANSHEN_", "DATABASE_URL"))}
-    env["SANSHEN_DATA_DIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "sanshen.manage", "makemigrations", "--check", "--dry-run"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
 
 
 def test_settings_in_this_process_point_at_a_temporary_data_dir():
