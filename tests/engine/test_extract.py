@@ -537,6 +537,17 @@ def test_doc_without_libreoffice_says_so(monkeypatch):
         assert message == "读取 .doc/.wps 需要安装 LibreOffice（soffice），当前未安装"
 
 
+def test_rtf_and_odt_without_libreoffice_name_their_format(monkeypatch):
+    monkeypatch.setattr(office_mod.shutil, "which", lambda name: None)
+    expect_error(b"{\\rtf1\\ansi x}", "a.rtf", "读取 .rtf 需要安装 LibreOffice")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", "<office:document-content/>")
+    expect_error(buf.getvalue(), "a.odt", "读取 .odt 需要安装 LibreOffice")
+    expect_error(buf.getvalue(), "a.docx", "OpenDocument")
+
+
 def test_doc_conversion_path_with_patched_converter(monkeypatch):
     calls = []
 

@@ -270,6 +270,12 @@ def test_not_hidden(markup):
     assert not segs(ex, "hidden")
 
 
+def test_a_hidden_body_is_not_hidden_content():
+    ex = html('<body style="display:none"><p>淡入的正文</p><div style="display:none">藏</div></body>')
+    assert parts(ex, "body") == ["淡入的正文"]
+    assert hidden(ex) == {"藏": "display:none"}
+
+
 def test_unsupported_and_media_rules_never_hide():
     ex = html("<style>@media print{.p{display:none}} .q:hover{display:none} a[href]{display:none}"
               " .s + .t{display:none}</style><div class='p'>一</div><div class='q'>二</div>"

@@ -107,7 +107,7 @@ def detect_format(data: bytes, name: str = "-") -> str:
     ext = _extension(name)
     stripped = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"PK\x03\x04") or (data.startswith(b"PK") and ext in DOCX_EXTENSIONS):
-        return "docx"
+        return "office" if ext == ".odt" else "docx"
     if stripped.startswith(b"%PDF-") or (ext not in TEXT_EXTENSIONS and b"%PDF-" in data[:1024]):
         return "pdf"
     if data.startswith(OLE_MAGIC):

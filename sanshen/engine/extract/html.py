@@ -364,7 +364,8 @@ class _Walker:
         frame.block_frame = frame if frame.block else parent.block_frame
 
         frame.hide = parent.hide
-        if frame.hide is None:
+        # A page that hides its whole body is fading in by script, not hiding spam.
+        if frame.hide is None and tag not in ("html", "body"):
             reason = None
             if "hidden" in attrs and (not display or display.startswith("none")):
                 reason = "hidden-attr"

@@ -16,6 +16,7 @@ TIMEOUT_SECONDS = 120
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 KNOWN_SUFFIXES = {".doc": "doc", ".dot": "doc", ".wps": "wps", ".wpt": "wps", ".rtf": "rtf", ".odt": "odt"}
 NOT_INSTALLED = "读取 .doc/.wps 需要安装 LibreOffice（soffice），当前未安装"
+OLD_WORD_AS_DOCX = "这个 .docx 文件实际是旧版 .doc 格式，读取需要安装 LibreOffice（soffice），当前未安装"
 
 
 def find_soffice() -> str | None:
@@ -30,6 +31,8 @@ def convert_to_docx(data: bytes, suffix: str) -> bytes:
     """The file converted to .docx by a headless LibreOffice with its own throw-away profile."""
     soffice = find_soffice()
     if soffice is None:
+        if suffix in (".rtf", ".odt"):
+            raise ExtractError(f"读取 {suffix} 需要安装 LibreOffice（soffice），当前未安装")
         raise ExtractError(NOT_INSTALLED)
     with tempfile.TemporaryDirectory(prefix="sanshen-soffice-") as tmp:
         work = Path(tmp)
@@ -82,9 +85,7 @@ def extract_office(data: bytes, name: str | None, *, old_word_as_docx: bool = Fa
         converted = convert_to_docx(data, suffix)
     except ExtractError as exc:
         if old_word_as_docx and str(exc) == NOT_INSTALLED:
-            raise ExtractError(
-                "这个 .docx 文件实际是旧版 .doc 格式，读取需要安装 LibreOffice（soffice），当前未安装"
-            ) from exc
+            raise ExtractError(OLD_WORD_AS_DOCX) from exc
         raise
     if not converted.startswith(b"PK"):
         raise ExtractError("LibreOffice 转换结果不是 .docx，无法读取")
