@@ -510,6 +510,8 @@ def test_deep_nesting_with_descendant_rules_and_hiding():
         b"<script>eval(atob('" + b"QUJD" * 500000 + b"'))</script>",
         b"<script>" + b"atob('AAAAAAAA" * 50000 + b"</script>",
         b"<meta " * 100000,
+        b'<div style="display:none">' + b"".join(b"<a href='http://s%d.example/'>x</a>" % i for i in range(30000)),
+        b"<script>document.write('<a href=http://x.example>x</a>')</script>" * 20000,
         b"<svg><title>x</title><foreignObject><p>y</p></foreignObject></svg>" * 1000,
         b"<p>" + b"\xff\xfe\x00\x01" * 100 + b"</p>",
         b"\x00" * 1000,

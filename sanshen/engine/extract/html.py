@@ -105,7 +105,7 @@ class _Record:
         self.locator = locator
         self.tag = tag
         self.pieces: list[str] = []
-        self.hrefs: list[str] = []
+        self.hrefs: dict[str, None] = {}  # an ordered set: spam blocks repeat their links
         self.sep = False
 
     def add(self, text: str) -> None:
@@ -341,7 +341,7 @@ class _Walker:
             self._meta(attrs)
             return None
         if tag == "br":
-            self._break(parent)
+            self._block_boundary(parent)
             return None
 
         frame = _Frame(tag, parent)
@@ -383,7 +383,7 @@ class _Walker:
 
         frame.link = parent.link
         if tag == "a":
-            self._link_boundary(frame)
+            self._separate_hidden(frame)  # neighbouring hidden links must not run together
             href = attrs.get("href")
             if href is not None:
                 frame.link = self._add_link(href, frame, "a")
@@ -395,7 +395,7 @@ class _Walker:
         if frame.block:
             self._block_boundary(frame)
         elif frame.tag == "a":
-            self._link_boundary(frame)
+            self._separate_hidden(frame)
         if self.sheet:
             self.infos.pop()
 
@@ -513,22 +513,16 @@ class _Walker:
         self.line_frame = None
 
     def _block_boundary(self, frame: _Frame) -> None:
-        if frame.hide is not None:
-            frame.hide.sep = True
-            return
-        self._flush()
-        if frame.faint is not None and frame.faint.faint_record is not None:
-            frame.faint.faint_record.sep = True
+        if frame.hide is None:
+            self._flush()
+        self._separate_hidden(frame)
 
-    def _link_boundary(self, frame: _Frame) -> None:
-        """Neighbouring hidden links are kept apart so their anchor texts do not run together."""
+    def _separate_hidden(self, frame: _Frame) -> None:
+        """The next hidden text of this element's record starts after a space."""
         if frame.hide is not None:
             frame.hide.sep = True
         elif frame.faint is not None and frame.faint.faint_record is not None:
             frame.faint.faint_record.sep = True
-
-    def _break(self, frame: _Frame) -> None:
-        self._block_boundary(frame)
 
     # ---- links, frames, metas, scripts, comments --------------------------------------------
 
@@ -548,8 +542,8 @@ class _Walker:
             record = self._faint_record(frame)
         link = _Link(raw, href, _locator(frame), record is not None, record.reason if record else None, tag)
         self.links.append(link)
-        if record is not None and href not in record.hrefs:
-            record.hrefs.append(href)
+        if record is not None:
+            record.hrefs.setdefault(href, None)
         return link
 
     def _embedded_frame(self, attrs: dict, frame: _Frame) -> None:
@@ -578,6 +572,9 @@ class _Walker:
                 self.scripts.append((ScriptFinding("location", " ".join(urls), urls), 'meta[http-equiv="refresh"]'))
 
     def _script(self, node, attrs: dict, parent: _Frame) -> None:
+        if parent.counts is None:
+            parent.counts = {}
+        index = parent.counts["script"] = parent.counts.get("script", 0) + 1
         if attrs.get("src"):
             return
         kind = (attrs.get("type") or "").strip().lower()
@@ -585,9 +582,7 @@ class _Walker:
             return
         finding = analyse_script(node.text(deep=True) or "")
         if finding is not None:
-            frame_path = _locator(parent)
-            count = sum(1 for _, loc in self.scripts if loc.startswith(frame_path + " > script")) + 1
-            self.scripts.append((finding, f"{frame_path} > script[{count}]"))
+            self.scripts.append((finding, f"{_locator(parent)} > script[{index}]"))
 
     def _comment(self, content: str, frame: _Frame) -> None:
         head = content.lstrip()[:8].lower()
@@ -607,7 +602,7 @@ class _Walker:
             link = _Link(raw, self._resolve(raw), record.locator, True, "comment")
             link.pieces.append(text)
             self.links.append(link)
-        record.hrefs = [self._resolve(u) for u in urls]
+        record.hrefs = dict.fromkeys(self._resolve(u) for u in urls)
         text = collapse(_TAG.sub(" ", content))
         record.add(text or " ".join(record.hrefs))
         self.hidden.append(record)
