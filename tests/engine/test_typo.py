@@ -88,7 +88,7 @@ def test_miswritten_idioms(wrong, right):
         ("会议对下一步工作进行了布署。", "布署", "部署"),
         ("全县上下要惯彻落实会议精神。", "惯彻落实", "贯彻落实"),
         ("深化改革，精减机构，提高效率。", "精减机构", "精简机构"),
-        ("双方于当日签定合同。", "签定合同", "签订合同"),
+        ("双方于当日签定合同。", "签定", "签订"),
         ("召开民营企业坐谈会。", "坐谈会", "座谈会"),
         ("为村民免费按装太阳能路灯。", "按装", "安装"),
         ("该项目已于上月峻工。", "峻工", "竣工"),
@@ -259,3 +259,11 @@ def test_typos_in_links_are_still_typos_and_segments_keep_offsets():
     found = typos(doc)
     assert [f.text for f in found] == ["再接再励"]
     assert_exact(text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["经核查，原文中“2月30日”系笔误，现更正为“3月1日”。", "标签定义要清晰。", "加强预防犯罪宣传。", "数据明显注重质量。"],
+)
+def test_more_hard_negatives(text):
+    assert typos(text) == []

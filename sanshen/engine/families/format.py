@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 
-from ..base import Recognizer
+from ..base import Recognizer, in_explicit_correction
 from ..document import Document
 from ..findings import Finding
 from ..lexicon import Hit
@@ -115,6 +115,8 @@ class FormatRecognizer(Recognizer):
         found: list[Finding] = []
         found.extend(self.doc_numbers(doc))
         found.extend(self.dates(doc))
+        # 原文中“2月30日”系笔误，现更正为“3月1日”: a quoted wrong form being corrected
+        found = [f for f in found if not in_explicit_correction(doc, f.start, f.end)]
         found.extend(self.unbalanced(doc))
         if len(doc.segments) > 1:
             found = [f for f in found if not _skipped(doc, f.start)]
