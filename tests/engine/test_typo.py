@@ -263,7 +263,12 @@ def test_typos_in_links_are_still_typos_and_segments_keep_offsets():
 
 @pytest.mark.parametrize(
     "text",
-    ["经核查，原文中“2月30日”系笔误，现更正为“3月1日”。", "标签定义要清晰。", "加强预防犯罪宣传。", "数据明显注重质量。"],
+    [
+        "经核查，原文中“2月30日”系笔误，现更正为“3月1日”。",
+        "标签定义要清晰。",
+        "加强预防犯罪宣传。",
+        "数据明显注重质量。",
+    ],
 )
 def test_more_hard_negatives(text):
     assert typos(text) == []
