@@ -193,6 +193,8 @@ def test_generated_slips_need_the_exact_characters():
     assert_clean("推进中国式现代化，中国实现现代化的道路越走越宽广。")
     assert_clean("中国是现代化建设的重要力量。")  # 式→是 is a function word, never generated
     assert_clean("人民当家作主是全过程人民民主的本质要求。")
+    # dropping a character of a short formulation leaves ordinary words: 中国式现代化 → 中国现代化
+    assert_clean("推进中国现代化建设，全面从严治党，中央八项规定精神。")
 
 
 # ---------------------------------------------------------------- hard negatives

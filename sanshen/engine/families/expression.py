@@ -4,7 +4,7 @@ Three sources, all found through the shared scanner:
 
 * rule packs ``data/packs/expression-*.yaml``: wrong→right pairs (国家名称, 重要表述, 机构名称,
   地名, 涉港澳台). Entries tagged ``固定表述`` also report the one-character same-sound slips of
-  their suggestion (and for formulations of six characters or more, one dropped character),
+  their suggestion (and for formulations of seven characters or more, one dropped character),
   generated here, so the packs list by hand only the slips sound cannot predict;
 * the leaders knowledge base ``data/leaders/*.yaml`` (see ``leaders.py``);
 * the region data ``data/regions/*.yaml`` (see ``regions.py``).
@@ -30,7 +30,9 @@ from .regions import RegionChecker, RegionTerm, load_regions
 
 FORMULATION_TAG = "固定表述"
 _MIN_SOUND = 5  # shorter formulations (四个意识) are listed by hand: a slip there is often prose
-_MIN_MISSING = 6
+# A dropped character may leave an ordinary phrase (中国式现代化 → 中国现代化, 全面从严治党 → …):
+# only long formulations get missing-character variants.
+_MIN_MISSING = 7
 # What may stand between the characters of a generated slip in the text: spaces and symbols,
 # not sentence punctuation (the scanner drops those matches anyway).
 _NOISE_RE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad!-/:-@\[-`{-~·•・…—–―★☆※◆◇■□●○◎▲△▼▽～]+")

@@ -126,28 +126,25 @@ class Office:
     start: dt.date | None
     end: dt.date | None
     approximate: bool = False
+    # the dates widened by the slack of approximate ones, computed once
+    lo: dt.date = field(init=False, default=dt.date.min)
+    hi: dt.date = field(init=False, default=dt.date.max)
 
-    def _lo(self) -> dt.date | None:
-        if self.start is None:
-            return None
-        return self.start - _MARGIN if self.approximate else self.start
-
-    def _hi(self) -> dt.date | None:
-        if self.end is None:
-            return None
-        return self.end + _MARGIN if self.approximate else self.end
+    def __post_init__(self) -> None:
+        slack = _MARGIN if self.approximate else dt.timedelta(0)
+        if self.start is not None:
+            self.lo = self.start - slack
+        if self.end is not None:
+            self.hi = self.end + slack
 
     def held_on(self, day: dt.date) -> bool:
-        lo, hi = self._lo(), self._hi()
-        return (lo is None or lo <= day) and (hi is None or day <= hi)
+        return self.lo <= day <= self.hi
 
     def ended_before(self, day: dt.date) -> bool:
-        hi = self._hi()
-        return hi is not None and day > hi
+        return day > self.hi
 
     def starts_after(self, day: dt.date) -> bool:
-        lo = self._lo()
-        return lo is not None and day < lo
+        return day < self.lo
 
     def span_text(self) -> str:
         start = self.start.isoformat() if self.start else "?"
@@ -400,6 +397,8 @@ class LeaderChecker:
         self.by_name = base.by_name()
         self.generic = base.generic
         self.names = set(self.by_name)
+        self.expelled = {n for n, ps in self.by_name.items() if all(p.expelled for p in ps)}
+        self._holds: dict[tuple[str, str], bool] = {}
         self.aliases = base.aliases()
         self.alias_holders: dict[str, list[Person]] = {}
         carriers: dict[str, set[str]] = {}  # alias → titles written with it
@@ -413,12 +412,15 @@ class LeaderChecker:
                     carriers.setdefault(alias, set()).add(office.title)
         # "X never held this title" can only be said of titles whose holders are all listed.
         self.checkable = {a for a, titles in carriers.items() if titles <= base.complete}
-        # one-substitution index: (length, position, name without that position) → names
+        # one-substitution index: (length, position, name without that position) → names, and
+        # the characters names have at each place
         self._near: dict[tuple[int, int, str], list[str]] = {}
+        self._at: dict[tuple[int, int], set[str]] = {}
         for name in self.names:
             if 2 <= len(name) <= 4:
                 for i in range(len(name)):
                     self._near.setdefault((len(name), i, name[:i] + name[i + 1:]), []).append(name)
+                    self._at.setdefault((len(name), i), set()).add(name[i])
 
     def terms(self):
         for name in self.by_name:
@@ -433,6 +435,7 @@ class LeaderChecker:
         if not names and not titles and not phrases:
             return out
         day = doc.effective_date
+        self._holds = {}  # (name, alias) → held on the text's date; reset per text
         by_start: dict[int, Hit] = {}
         by_end: dict[int, Hit] = {}
         for hit in titles:
@@ -459,11 +462,23 @@ class LeaderChecker:
                 finding = self._pair(doc, day, hit, before, title_first=True)
                 if finding:
                     out.append(finding)
-            finding = self._comrade(doc, day, hit)
-            if finding:
-                out.append(finding)
-        out.extend(self._misspelt(doc, titles, phrases, name_spans))
+            if hit.payload.name in self.expelled:
+                finding = self._comrade(doc, day, hit)
+                if finding:
+                    out.append(finding)
+        # a title inside a longer one (书记 in 总书记) has the same neighbours
+        maximal = [h for h in titles if by_start.get(h.start) is h and by_end.get(h.end) is h]
+        out.extend(self._misspelt(doc, maximal, phrases, name_spans))
         return out
+
+    def _held(self, name: str, alias: str, day: dt.date) -> bool:
+        key = (name, alias)
+        held = self._holds.get(key)
+        if held is None:
+            held = self._holds[key] = any(
+                o.held_on(day) for p in self.by_name.get(name, ()) if not p.removed_on(day) for o in p.with_alias(alias)
+            )
+        return held
 
     # -- a name next to a title
 
@@ -488,6 +503,8 @@ class LeaderChecker:
             if ext and nxt and nxt in ext:
                 return None
         if generic and all(p.common_name for p in persons):
+            return None
+        if self._held(name, alias, day):  # the usual case: a right title, nothing more to look at
             return None
         start = min(name_hit.start, title_hit.start)
         end = max(name_hit.end, title_hit.end)
@@ -636,24 +653,31 @@ class LeaderChecker:
         exact_ends = {e for _, e in name_spans}
         done: set[tuple[int, int]] = set()
         day = doc.effective_date
+        allowed_by_alias: dict[str, set[str]] = {}
         for hit in titles:
             alias = hit.payload.alias
             generic = alias in self.generic
             holders = self.alias_holders.get(alias)
             if not holders:
                 continue
-            # Next to a generic title (书记, 主席) only the people holding it on the text's date are
-            # meant: 胡春花书记 in 2026 is somebody else, not 胡春华.
-            allowed = {p.name for p in holders if p.status != "removed"
-                       and (not generic or any(o.held_on(day) for o in p.with_alias(alias)))}
+            allowed = allowed_by_alias.get(alias)
+            if allowed is None:
+                # Next to a generic title (书记, 主席) only the people holding it on the text's date
+                # are meant: 胡春花书记 in 2026 is somebody else, not 胡春华.
+                allowed = allowed_by_alias[alias] = {
+                    p.name for p in holders if p.status != "removed"
+                    and (not generic or any(o.held_on(day) for o in p.with_alias(alias)))
+                }
             if not allowed:
                 continue
-            for forward in (False, True):
-                pos = hit.end if forward else hit.start
-                edge = _skip_gap_forward(doc.text, pos) if forward else _skip_gap_back(doc.text, pos)
-                if (edge in exact_starts) if forward else (edge in exact_ends):
-                    continue
-                self._candidates(doc, pos, forward, allowed, generic, f"（{alias}）", done, out)
+            # a title with a correct name on either side belongs to that name
+            if (_skip_gap_back(doc.text, hit.start) in exact_ends
+                    or _skip_gap_forward(doc.text, hit.end) in exact_starts):
+                continue
+            self._candidates(doc, hit.start, False, allowed, generic, f"（{alias}）", done, out)
+            # 县委书记王某: a longer local title, not the leader's
+            if not (generic and hit.start > 0 and _is_cjk(doc.folded[hit.start - 1])):
+                self._candidates(doc, hit.end, True, allowed, generic, f"（{alias}）", done, out)
         for hit in phrases:
             allowed = self.base.phrases.get(hit.payload.phrase, set())
             if _skip_gap_back(doc.text, hit.start) in exact_ends:
@@ -661,10 +685,26 @@ class LeaderChecker:
             self._candidates(doc, hit.start, False, allowed, False, f"（固定表述“{hit.payload.phrase}”）", done, out)
         return out
 
+    def _viable(self, chars: str) -> bool:
+        """Whether some name of that length agrees with ``chars`` in all places but one."""
+        length = len(chars)
+        agree = sum(1 for i, ch in enumerate(chars) if ch in self._at.get((length, i), ()))
+        return agree >= length - 1
+
     def _candidates(self, doc: Document, pos: int, forward: bool, allowed: set[str], generic: bool, where: str,
                     done: set[tuple[int, int]], out: list[Finding]) -> None:
-        positions = _cjk_positions(doc, pos, 3, forward)
         folded = doc.folded
+        raw = folded[pos:pos + 3] if forward else folded[max(0, pos - 3):pos]
+        if len(raw) == 3 and all(_is_cjk(ch) for ch in raw):
+            # the usual case, no inserted gap: rule most places out before building candidates
+            if not (self._viable(raw) or self._viable(raw[:2] if forward else raw[1:])):
+                return
+            positions = list(range(pos, pos + 3)) if forward else list(range(pos - 3, pos))
+        else:
+            near_ch = folded[pos:pos + 1] if forward else folded[pos - 1:pos] if pos else ""
+            if not near_ch or not (_is_cjk(near_ch) or near_ch in _GAP):
+                return  # punctuation or the end next to the title: no name there
+            positions = _cjk_positions(doc, pos, 3, forward)
         for length in (3, 2):
             if len(positions) < length:
                 continue
