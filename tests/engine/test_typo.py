@@ -272,3 +272,10 @@ def test_typos_in_links_are_still_typos_and_segments_keep_offsets():
 )
 def test_more_hard_negatives(text):
     assert typos(text) == []
+
+
+def test_decoded_scripts_are_not_checked_for_typos():
+    text = "正文再接再厉\n[脚本]\ndocument.write('再接再励')"
+    segments = [Segment("body", 0, 6), Segment("script", 12, len(text), {"reason": "document.write"})]
+    assert typos(Extracted(text, segments, "html")) == []
+    assert [f.text for f in typos(text)] == ["再接再励"]

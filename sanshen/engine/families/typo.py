@@ -118,6 +118,9 @@ class TypoRecognizer(Recognizer):
                 if finding is not None:
                     found.append((2, finding))
         found.extend((1, f) for f in self.rule_findings(doc))
+        if len(doc.segments) > 1:
+            # decoded scripts are code, not prose
+            found = [pf for pf in found if (seg := doc.segment_at(pf[1].start)) is None or seg.kind != "script"]
         return self._resolve(found)
 
     def _exact(self, doc: Document, hit: Hit) -> bool:
