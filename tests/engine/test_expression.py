@@ -429,6 +429,19 @@ def test_other_people_are_not_misspelt_leaders(text, as_of):
     assert_clean(text, as_of)
 
 
+# ---------------------------------------------------------------- leaders: order of the Standing Committee
+
+
+def test_standing_committee_order():
+    f = only("习近平、赵乐际、李强、王沪宁出席会议。")
+    assert (f.rule, f.text) == ("leaders:order", "习近平、赵乐际、李强、王沪宁")
+    assert f.suggestion == "习近平、李强、赵乐际、王沪宁"
+    assert_clean("习近平、李强、赵乐际、王沪宁、蔡奇、丁薛祥、李希等出席会议。")
+    assert_clean("习近平、李克强、栗战书、汪洋、王沪宁、赵乐际、韩正出席会议。", "2019-01-01")
+    assert only("习近平、李克强、汪洋、栗战书出席会议。", "2019-01-01").rule == "leaders:order"
+    assert_clean("李强、王沪宁出席会议。")  # two names are no list to judge
+
+
 # ---------------------------------------------------------------- corrections
 
 

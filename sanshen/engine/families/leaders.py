@@ -11,7 +11,8 @@ judges each pair against the knowledge base on the text's date (``doc.effective_
 * ``leaders:removed`` — a removed official presented with a title, or an expelled one called
   同志, after the removal;
 * ``leaders:misspelt-name`` — one character off a leader's name next to one of that leader's
-  titles or inside a fixed phrase (杜家豪书记 for 杜家毫, 习近萍新时代…).
+  titles or inside a fixed phrase (杜家豪书记 for 杜家毫, 习近萍新时代…);
+* ``leaders:order`` — members of the Politburo Standing Committee listed out of their order.
 
 Names many people share (李强) are only checked next to titles that belong to the state
 (总理, 委员长…), never next to generic ones (书记, 主席), so an unrelated 李强 is left alone.
@@ -24,6 +25,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -192,6 +194,7 @@ class LeaderBase:
     complete: set[str] = field(default_factory=set)  # titles whose holders are all listed
     equivalents: dict[str, str] = field(default_factory=dict)  # wrong title → the title meant
     phrases: dict[str, set[str]] = field(default_factory=dict)  # phrase → names written before it
+    orders: list[tuple[str, dt.date | None, dt.date | None, tuple[str, ...]]] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[Person]]:
         out: dict[str, list[Person]] = {}
@@ -234,6 +237,13 @@ def load_leaders(paths: Iterable[Path]) -> LeaderBase:
                 raise PackError(f"{path}: phrase {i} needs 'name' and 'after'")
             for phrase in item.get("after") or ():
                 base.phrases.setdefault(str(phrase), set()).add(str(item["name"]))
+        for i, item in enumerate(raw.get("orders") or (), 1):
+            at = f"{path}: order {i}"
+            if not isinstance(item, dict) or not item.get("names"):
+                raise PackError(f"{at} needs 'names'")
+            start, _ = _parse_date(item.get("from"), at, end=False)
+            end, _ = _parse_date(item.get("to"), at, end=True)
+            base.orders.append((str(item.get("body") or ""), start, end, tuple(str(n) for n in item["names"])))
         for i, item in enumerate(raw.get("persons") or (), 1):
             person = _make_person(item, base.titles, f"{path}: person {i}")
             persons[person.id] = person
@@ -466,6 +476,8 @@ class LeaderChecker:
                 finding = self._comrade(doc, day, hit)
                 if finding:
                     out.append(finding)
+        if len(names) >= 3 and self.base.orders:
+            out.extend(self._order(doc, day, names))
         # a title inside a longer one (书记 in 总书记) has the same neighbours
         maximal = [h for h in titles if by_start.get(h.start) is h and by_end.get(h.end) is h]
         out.extend(self._misspelt(doc, maximal, phrases, name_spans))
@@ -621,6 +633,43 @@ class LeaderChecker:
             return False
         # overlapping by more than the weeks around a handover
         return office.start < term[1] - _MARGIN and office.end > term[0] + _MARGIN
+
+    # -- 习近平、李强、赵乐际… listed out of the fixed order
+
+    def _order(self, doc: Document, day: dt.date, names: list[Hit]) -> list[Finding]:
+        order = next((names_ for _, lo, hi, names_ in self.base.orders
+                      if (lo is None or lo <= day) and (hi is None or day < hi)), None)
+        if not order:
+            return []
+        body = next(b for b, lo, hi, n in self.base.orders if n is order)
+        rank = {n: i for i, n in enumerate(order)}
+        out: list[Finding] = []
+        run: list[Hit] = []
+        for hit in sorted({(h.start, h.end): h for h in names}.values(), key=lambda h: h.start):
+            if run and doc.folded[run[-1].end:hit.start].strip() in ("、", "同志、") and hit.payload.name in rank:
+                run.append(hit)
+                continue
+            out.extend(self._judge_run(doc, run, rank, order, body))
+            run = [hit] if hit.payload.name in rank else []
+        out.extend(self._judge_run(doc, run, rank, order, body))
+        return out
+
+    @staticmethod
+    def _judge_run(doc: Document, run: list[Hit], rank: dict[str, int], order: tuple[str, ...],
+                   body: str) -> list[Finding]:
+        if len(run) < 3:
+            return []
+        listed = [h.payload.name for h in run]
+        if len(set(listed)) != len(listed) or all(rank[a] < rank[b] for a, b in pairwise(listed)):
+            return []
+        start, end = run[0].start, run[-1].end
+        if corrected(doc, start, end):
+            return []
+        right = "、".join(sorted(listed, key=rank.__getitem__))
+        return [Finding(
+            category=FAMILY, rule="leaders:order", severity="high", start=start, end=end, text=doc.text[start:end],
+            message=f"{body}排序应为：{'、'.join(order)}", suggestion=right, confidence=0.8,
+        )]
 
     # -- an expelled official called 同志
 
