@@ -285,3 +285,13 @@ def test_messages_are_chinese_with_suggestions():
         for f in fmt(text):
             assert f.suggestion
             assert any("\u4e00" <= c <= "\u9fff" for c in f.message)
+
+
+def test_lunar_dates_have_thirty_days():
+    assert fmt("农历二月三十日是传统节日。") == []
+    assert fmt("农历2023年二月三十日") == []
+    assert rules("农历八月三十二日") == [("format:impossible-date", "八月三十二日")]
+
+
+def test_roman_and_circled_list_markers_are_not_unbalanced():
+    assert fmt("Ⅰ）总则；Ⅱ）分则；①）第一项") == []

@@ -69,6 +69,7 @@ _AFTER_CN = re.compile(rf"{_SP}(?P<d>{_CN_NUM}{{1,3}}){_SP}(?P<dd>[日号])(?:{_
 _NUM_DATE_RE = re.compile(
     rf"[12]\d{{3}}(?P<sep>[-./])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})(?![\d.])(?:{_WEEKDAY})?"
 )
+_LUNAR_RE = re.compile("农历|阴历|夏历|旧历")
 # A weekday that starts a range or a list (周一至周五, 周一、周三) is not the date's weekday.
 _WEEKDAY_GOES_ON = re.compile(rf"{_SP}(?:至|到|—|–|-|~|～|、|和|及|或|与)")
 _WEEKDAY_NUM = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
@@ -98,7 +99,7 @@ _NAMES = {
     "lent": "方头括号", "corner": "直角引号", "wcorner": "双直角引号", "angle": "单书名号",
 }
 # A closing bracket after a list marker at the start of an item: 1) 2） a) 一） iv)
-_ENUM_RE = re.compile(r"(?:\d{1,3}|[A-Za-z]|[一二三四五六七八九十]{1,3}|[ivxIVX]{1,4})$")
+_ENUM_RE = re.compile(r"(?:\d{1,3}|[A-Za-z]|[一二三四五六七八九十]{1,3}|[ivxIVX]{1,4}|[\u2160-\u217f\u2460-\u249b])$")
 _ENUM_BEFORE = frozenset(" \t\u3000\n，。；;：:、,.．")
 _ELLIPSIS = ("…", "...", "．．．")
 # A multi-paragraph quotation closes within this many lines, or a wrapped pair in the next.
@@ -221,6 +222,22 @@ class FormatRecognizer(Recognizer):
         text, folded = doc.text, doc.folded
         if day is None and year is None:
             return  # a bare "13月" may be an age (13月龄) or a count
+        if _LUNAR_RE.search(folded, max(0, start - 8), start):
+            # lunar months have 29 or 30 days (农历二月三十) and no weekday is written for them
+            if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 30):
+                problem = f"农历没有{month}月{day}日" if day is not None else f"没有{month}月"
+                yield Finding(
+                    category="format",
+                    rule="format:impossible-date",
+                    severity="medium",
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    message=f"日期不存在：“{text[start:end]}”，{problem}",
+                    suggestion=f"核实日期（{problem}）",
+                    confidence=0.85,
+                )
+            return
         problem = _impossible(year, month, day)
         if problem:
             written = text[start:end]
