@@ -516,6 +516,13 @@ def test_region_positives(text, rule, span, suggestion):
     assert f.severity in ("veto", "high")
 
 
+def test_quoted_names_of_taiwan_bodies_are_tolerated_but_not_state_titles():
+    f = only("台湾“立法院”三读通过所谓修正案。")
+    assert (f.severity, f.suggestion) == ("medium", "台湾地区立法机构")
+    assert only("台湾“总统”发表讲话。").severity == "veto"
+    assert only("台湾“外交部”发表声明。").severity == "veto"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -49,6 +49,7 @@ class RegionData:
     taiwan_prefixes: list[str] = field(default_factory=list)
     taiwan_offices: dict[str, str] = field(default_factory=dict)
     taiwan_leaders: list[str] = field(default_factory=list)
+    taiwan_quoted_ok: list[str] = field(default_factory=list)
     roc_history: list[str] = field(default_factory=list)
     roc_denounce: list[str] = field(default_factory=list)
 
@@ -68,7 +69,7 @@ def load_regions(paths: Iterable[Path]) -> RegionData:
             raise PackError(f"{path}: a regions file must be a mapping")
         data.places.update({str(k): str(v) for k, v in (raw.get("places") or {}).items()})
         data.taiwan_offices.update({str(k): str(v) for k, v in (raw.get("taiwan_offices") or {}).items()})
-        for key in ("taiwan_prefixes", "taiwan_leaders", "roc_history", "roc_denounce"):
+        for key in ("taiwan_prefixes", "taiwan_leaders", "taiwan_quoted_ok", "roc_history", "roc_denounce"):
             getattr(data, key).extend(str(w) for w in raw.get(key) or ())
     return data
 
@@ -91,7 +92,7 @@ class RegionChecker:
         offices = _alternation(data.taiwan_offices)
         prefixes = _alternation(data.taiwan_prefixes) or "台湾"
         self._office_re = re.compile(
-            rf"(?:{prefixes})\s*({'|'.join(_TW_QUALIFIER)})?\s*[“\"「『‘]?\s*({offices})\s*[”\"」』’]?"
+            rf"(?:{prefixes})\s*({'|'.join(_TW_QUALIFIER)})?\s*([“\"「『‘]?)\s*({offices})\s*([”\"」』’]?)"
         ) if offices else None
         self._leader_after = re.compile(r"\s*[“\"「『]?\s*(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?")
         self._leader_before = re.compile(r"(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?\s*$")
@@ -230,13 +231,22 @@ class RegionChecker:
         m = self._office_re.match(doc.folded, hit.start)
         if not m:
             return None
-        office, qualifier = m.group(2), m.group(1) or ""
+        office, qualifier = m.group(3), m.group(1) or ""
+        # 新华社: names of those bodies may be used in quotation marks when they cannot be avoided
+        quoted = bool(m.group(2) and m.group(4)) and office in self.data.taiwan_quoted_ok
         right = self.data.taiwan_offices[office]
         if qualifier and right.startswith("台湾地区"):
             right = "台湾地区" + ("前" if qualifier in ("前", "原") else qualifier) + right[4:]
         start, end = m.span()
         if corrected(doc, start, end):
             return None
+        if quoted:
+            return Finding(
+                category=FAMILY, rule="region:taiwan-office", severity="medium", start=start, end=end,
+                text=doc.text[start:end],
+                message=f"台湾当局的“{office}”宜称“{right}”，无法回避时才可加引号使用原名",
+                suggestion=right, confidence=0.6,
+            )
         return Finding(
             category=FAMILY, rule="region:taiwan-office", severity="veto", start=start, end=end,
             text=doc.text[start:end],
