@@ -38,7 +38,7 @@ _DOCNO_OPEN = "[【(（〈〔<《{〖「『"
 _DOCNO_CLOSE = "]】)）〉〕>》}〗」』"
 _DOCNO_RE = re.compile(
     rf"([{re.escape(_DOCNO_OPEN)}])[ \t\u3000]*(\d{{4}}|\d{{2}})[ \t\u3000]*([{re.escape(_DOCNO_CLOSE)}])"
-    r"[ \t\u3000]*(第[ \t\u3000]*)?(\d{1,5})[ \t\u3000]*(号?)"
+    r"[ \t\u3000]*(第[ \t\u3000]*)?(\d{1,5})(?:[ \t\u3000]*(号))?"
 )
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # Words that may run into an agency code written without a space (印发国办发〔2019〕19号).
@@ -129,7 +129,7 @@ class FormatRecognizer(Recognizer):
         text, folded = doc.text, doc.folded
         for m in _DOCNO_RE.finditer(folded):
             open_, close = text[m.start(1)], text[m.start(3)]
-            year, serial, di, hao = m.group(2), m.group(5), m.group(4), m.group(6)
+            year, serial, di, hao = m.group(2), m.group(5), m.group(4), m.group(6) or ""
             agency_start = _agency_start(folded, m.start(1))
             if agency_start is None:
                 continue  # no agency code before it: not a 文号
