@@ -2,13 +2,20 @@
 
 Run at build time, not at engine start-up (the engine only reads the TSV)::
 
-    python sanshen/engine/data/typo/build_variants.py [--dict jieba/dict.txt] [--check]
+    pip download jieba==0.42.1 --no-deps -d /tmp/jieba && tar xzf /tmp/jieba/jieba-0.42.1.tar.gz -C /tmp/jieba
+    python sanshen/engine/data/typo/build_variants.py --dict /tmp/jieba/jieba-0.42.1/jieba/dict.txt
+
+jieba's word list (MIT) is only read here, to drop variants that are real words and to rank
+characters by frequency; nothing of it is shipped. The shipped ``variants.tsv`` was built with
+exactly the command above (defaults: ``--top 3 --min-freq 3``).
 
 For every expression in ``fixed_expressions.txt`` (and every right form of 4 characters or
 more in the curated ``packs/typo-*.yaml``), each character is replaced in turn by
 
-* every GB2312 level-1 character (the 3755 common ones, enumerated by decoding the bytes
-  B0A1–D7F9) with the same pinyin, tones ignored, as the character has in that expression;
+* the GB2312 level-1 characters (the 3755 common ones, enumerated by decoding the bytes
+  B0A1–D7F9) whose usual reading is the pinyin, tones ignored, the character has in that
+  expression; only the ``--top`` most frequent of each syllable, as an input method offers
+  those first (and every extra candidate costs start-up time and memory in the scanner);
 * every character of its group in ``shape_confusion.txt``.
 
 A variant is dropped when it could be correct Chinese: when it is itself a known word,
@@ -195,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "variants.tsv")
     parser.add_argument("--check", action="store_true", help="review the curated packs instead of building")
     args = parser.parse_args(argv)
+    if not args.dict:
+        parser.error("--dict is required: a word list with frequencies (jieba's dict.txt, see the module docstring)")
 
     expressions = list(dict.fromkeys(read_list(HERE / "fixed_expressions.txt")))
     wrong_forms, right_forms = curated_pairs()
