@@ -641,3 +641,7 @@ def test_sound_table_covers_leader_names_and_matches_pypinyin():
     assert phonetics.same_sound("毫", "豪")
     assert phonetics.same_shape("习", "刁")
     assert "铜" in phonetics.homophones("同")
+    # slips are generated from usual readings only: 大 is also read tài, but 粤港澳大湾区 must not
+    # turn into a slip 粤港澳台湾区
+    assert "台" not in phonetics.homophones("大")
+    assert phonetics.same_sound("大", "台")

@@ -69,29 +69,32 @@ def _gb2312(level: int) -> list[str]:
 
 
 def build_sound_table(extra: str = "") -> str:
-    """The text of SOUND_TABLE: toneless pinyin, its GB 2312 level-1 characters, the others.
+    """The text of SOUND_TABLE.
 
-    Covers GB 2312 plus ``extra`` (characters of leader names outside GB 2312, such as 镕).
+    One line per toneless reading: the GB 2312 level-1 characters whose first (usual) reading
+    it is, the other characters whose usual reading it is, and the characters that have it as a
+    rarer reading (大 dài/tài). Covers GB 2312 plus ``extra`` (leader names outside it, 镕).
     """
     table = _pypinyin_table()
     level1 = set(_gb2312(1))
     chars = dict.fromkeys([*_gb2312(1), *_gb2312(2), *(c for c in extra if "\u3400" <= c <= "\u9fff")])
-    groups: dict[str, tuple[list[str], list[str]]] = {}
+    groups: dict[str, tuple[list[str], list[str], list[str]]] = {}
     for ch in chars:
         raw = table.get(ord(ch))
         if not raw:
             continue
-        for reading in dict.fromkeys(p.translate(_TONES) for p in raw.split(",")):
-            common, other = groups.setdefault(reading, ([], []))
-            (common if ch in level1 else other).append(ch)
+        readings = list(dict.fromkeys(p.translate(_TONES) for p in raw.split(",")))
+        for k, reading in enumerate(readings):
+            common, other, rare = groups.setdefault(reading, ([], [], []))
+            (rare if k else common if ch in level1 else other).append(ch)
     lines = [
         "# Same-sound table for the expression family (misspelt leader names, formulation slips).",
-        "# toneless pinyin <TAB> GB 2312 level-1 characters <TAB> other characters",
+        "# toneless pinyin <TAB> level-1 chars (usual reading) <TAB> other chars (usual) <TAB> chars (rare reading)",
         "# Generated from pypinyin's character table (MIT) by phonetics.write_sound_table(); do not edit.",
     ]
     for reading in sorted(groups):
-        common, other = groups[reading]
-        lines.append(f"{reading}\t{''.join(common)}\t{''.join(other)}")
+        common, other, rare = groups[reading]
+        lines.append(f"{reading}\t{''.join(common)}\t{''.join(other)}\t{''.join(rare)}")
     return "\n".join(lines) + "\n"
 
 
@@ -107,18 +110,21 @@ def write_sound_table() -> None:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
-    """(character → readings, reading → common characters), from SOUND_TABLE."""
+def _tables() -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, tuple[str, ...]]]:
+    """(character → all readings, character → usual reading, reading → common characters)."""
     readings: dict[str, set[str]] = {}
+    usual: dict[str, str] = {}
     common: dict[str, tuple[str, ...]] = {}
     for line in SOUND_TABLE.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
-        reading, level1, other = [*line.split("\t"), "", ""][:3]
+        reading, level1, other, rare = [*line.split("\t"), "", "", ""][:4]
         common[reading] = tuple(level1)
         for ch in level1 + other:
+            usual[ch] = reading
+        for ch in level1 + other + rare:
             readings.setdefault(ch, set()).add(reading)
-    return {ch: frozenset(r) for ch, r in readings.items()}, common
+    return {ch: frozenset(r) for ch, r in readings.items()}, usual, common
 
 
 def sounds(ch: str) -> frozenset[str]:
@@ -127,6 +133,7 @@ def sounds(ch: str) -> frozenset[str]:
 
 
 def same_sound(a: str, b: str) -> bool:
+    """Whether two characters share a reading (any, also a rare one: names are checked in place)."""
     return bool(sounds(a) & sounds(b))
 
 
@@ -135,11 +142,10 @@ def same_shape(a: str, b: str) -> bool:
 
 
 def homophones(ch: str) -> list[str]:
-    """Common characters (GB 2312 level 1) read like ``ch`` in any tone, ``ch`` itself excluded."""
-    common = _tables()[1]
-    seen: dict[str, None] = {}
-    for reading in sounds(ch):
-        for other in common.get(reading, ()):
-            if other != ch:
-                seen[other] = None
-    return list(seen)
+    """Common characters (GB 2312 level 1) whose usual reading is that of ``ch``, ``ch`` excluded.
+
+    Only usual readings: rare ones (大 tài) would turn 粤港澳大湾区 into the ordinary 粤港澳台湾区.
+    """
+    _, usual, common = _tables()
+    reading = usual.get(ch)
+    return [other for other in common.get(reading, ()) if other != ch] if reading else []
