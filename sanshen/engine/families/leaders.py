@@ -408,7 +408,8 @@ class LeaderChecker:
         self.generic = base.generic
         self.names = set(self.by_name)
         self.expelled = {n for n, ps in self.by_name.items() if all(p.expelled for p in ps)}
-        self._holds: dict[tuple[str, str], bool] = {}
+        # (name, title, date) → held: a pure function of the base, shared by all texts and threads
+        self._holds: dict[tuple[str, str, dt.date], bool] = {}
         self.aliases = base.aliases()
         self.alias_holders: dict[str, list[Person]] = {}
         carriers: dict[str, set[str]] = {}  # alias → titles written with it
@@ -445,7 +446,6 @@ class LeaderChecker:
         if not names and not titles and not phrases:
             return out
         day = doc.effective_date
-        self._holds = {}  # (name, alias) → held on the text's date; reset per text
         by_start: dict[int, Hit] = {}
         by_end: dict[int, Hit] = {}
         for hit in titles:
@@ -484,9 +484,11 @@ class LeaderChecker:
         return out
 
     def _held(self, name: str, alias: str, day: dt.date) -> bool:
-        key = (name, alias)
+        key = (name, alias, day)
         held = self._holds.get(key)
         if held is None:
+            if len(self._holds) > 100_000:
+                self._holds.clear()
             held = self._holds[key] = any(
                 o.held_on(day) for p in self.by_name.get(name, ()) if not p.removed_on(day) for o in p.with_alias(alias)
             )
