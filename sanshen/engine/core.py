@@ -78,7 +78,7 @@ class Engine:
         hits = self.scanner.scan(doc, len(self.recognizers))
         max_rank = SEVERITY_RANK[prof.min_severity]
         best: dict[tuple, Finding] = {}
-        for recognizer, own_hits in zip(self.recognizers, hits):
+        for recognizer, own_hits in zip(self.recognizers, hits, strict=True):
             if prof.families is not None and recognizer.family not in prof.families:
                 continue
             for finding in recognizer.analyze(doc, own_hits):

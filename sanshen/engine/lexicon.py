@@ -39,6 +39,23 @@ def _runs_cover(text_runs: list[tuple[str, int]], needed: list[tuple[str, int]])
     )
 
 
+def _trim_edge_runs(view, s: int, e: int, full: tuple[int, int]) -> tuple[int, int]:
+    """Cut a run of copies at either edge of a hit to one character.
+
+    学习习近平 squeezes to 学习近平; the word 习近平 must cover one 习, not the run 习习.
+    """
+    start, end = full
+    first_end = view.orig_end(s + 1)
+    if first_end - start > 1:
+        start = first_end - 1
+    if e - s == 1:
+        return start, start + 1
+    last_start = view.orig_start(e - 1)
+    if end - last_start > 1:
+        end = last_start + 1
+    return start, end
+
+
 class Scanner:
     """Compiles the words of all families (and the whitelist) into one automaton."""
 
@@ -62,9 +79,10 @@ class Scanner:
             norm = normalize_term(word)
             if norm:
                 owners[slot(norm)].append((owner, word, payload))
-                word_runs = runs(strip_noise(fold(word)))
-                if any(count > 1 for _, count in word_runs):
-                    self._needs_runs[word] = word_runs
+                if len(norm) != len(word):
+                    word_runs = runs(strip_noise(fold(word)))
+                    if any(count > 1 for _, count in word_runs):
+                        self._needs_runs[word] = word_runs
         for word in whitelist:
             norm = normalize_term(word)
             if norm:
@@ -102,7 +120,47 @@ class Scanner:
                 j = bisect_right(allowed_starts, s) - 1
                 if j >= 0 and allowed_reach[j] >= e:
                     continue  # inside a longer allowed word
-            start, end = view.span(s, e)
+            full = view.span(s, e)
+            start, end = _trim_edge_runs(view, s, e, full)
+            norm = self.patterns[k]
+            if _is_ascii_alnum(norm[0]) and start > 0 and _is_ascii_alnum(folded[start - 1]):
+                continue
+            if _is_ascii_alnum(norm[-1]) and end < len(folded) and _is_ascii_alnum(folded[end]):
+                continue
+            if not doc.same_segment(start, end):
+                continue
+            gap = "none" if end - start == len(norm) else gap_kind(doc.text, start, end, len(norm))
+            if gap == "hard":
+                continue
+            text_runs = None
+            for owner, word, payload in owners:
+                if owner == WHITELIST:
+                    continue
+                needed = self._needs_runs.get(word)
+                if needed is None:
+                    result[owner].append(Hit(start, end, word, payload, gap))
+                    continue
+                # A word with doubled characters: the text must double them too. A run the word
+                # itself starts or ends with stays whole (天天天开好彩 is all spam).
+                if text_runs is None:
+                    text_runs = runs(strip_noise(folded[full[0]:full[1]]))
+                if _runs_cover(text_runs, needed):
+                    w_start = full[0] if needed[0][1] > 1 else start
+                    w_end = full[1] if needed[-1][1] > 1 else end
+                    result[owner].append(Hit(w_start, w_end, word, payload, gap))
+        return result
+        allowed = sorted((s, e) for k, s, e in matches if self._whitelisted[k])
+        allowed_starts = [s for s, _ in allowed]
+        allowed_reach = list(accumulate((e for _, e in allowed), max))
+        folded = doc.folded
+        for k, s, e in matches:
+            owners = self._owners[k]
+            if allowed:
+                j = bisect_right(allowed_starts, s) - 1
+                if j >= 0 and allowed_reach[j] >= e:
+                    continue  # inside a longer allowed word
+            full = view.span(s, e)
+            start, end = _trim_edge_runs(view, s, e, full)
             norm = self.patterns[k]
             if _is_ascii_alnum(norm[0]) and start > 0 and _is_ascii_alnum(folded[start - 1]):
                 continue
@@ -123,5 +181,14 @@ class Scanner:
                         text_runs = runs(strip_noise(folded[start:end]))
                     if not _runs_cover(text_runs, needed):
                         continue
-                result[owner].append(Hit(start, end, word, payload, gap))
+                if needed is not None:
+                    # 天天天开好彩 for 天天开好彩: the hit covers as many copies as the word has.
+                    w_start, w_end = start, end
+                    if text_runs[0][1] > needed[0][1]:
+                        w_start = start + text_runs[0][1] - needed[0][1]
+                    if len(needed) > 1 and text_runs[-1][1] > needed[-1][1]:
+                        w_end = end - (text_runs[-1][1] - needed[-1][1])
+                    result[owner].append(Hit(w_start, w_end, word, payload, gap))
+                else:
+                    result[owner].append(Hit(start, end, word, payload, gap))
         return result

@@ -74,7 +74,7 @@ def test_matches_do_not_cross_segments(engine):
 
 def test_bad_pack_gives_clear_error(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: bad\nentries:\n  - {words: [x], category: nope}\n", encoding="utf-8")
-    with pytest.raises(PackError, match="bad.yaml: entry 1: category"):
+    with pytest.raises(PackError, match=r"bad\.yaml: entry 1: category"):
         Engine(rules_dirs=[tmp_path])
 
 
@@ -96,3 +96,10 @@ def test_missing_rules_directory(tmp_path):
 def test_doubled_characters_must_really_be_doubled(engine):
     assert spans(engine, "天天开好彩") == [("天天开好彩", 0, 5)]
     assert spans(engine, "今天开好彩票") == []  # 天开好彩 without the doubling is another text
+
+
+def test_a_run_at_the_edge_of_a_word_is_not_part_of_it(engine):
+    # 学习习近平: the second 习 belongs to the name, the first to 学习.
+    assert spans(engine, "口口交") == [("口交", 1, 3)]
+    assert spans(engine, "法轮功功能") == [("法轮功", 0, 3)]
+    assert spans(engine, "天天天开好彩彩") == [("天天天开好彩", 0, 6)]

@@ -110,9 +110,7 @@ class ExpressionRecognizer(Recognizer):
         titles: list[Hit] = []
         phrases: list[Hit] = []
         regions: list[Hit] = []
-        folded = doc.folded
         for hit in hits:
-            hit = _trim_repeats(folded, hit)
             payload = hit.payload
             if isinstance(payload, Entry):
                 finding = self.entry_finding(doc, hit, payload)
@@ -163,24 +161,6 @@ class ExpressionRecognizer(Recognizer):
         return finding
 
 
-def _trim_repeats(folded: str, hit: Hit) -> Hit:
-    """Cut a collapsed run of one character off the ends of a hit.
-
-    The squeezed view collapses 学习习近平 to 学习近平, and a word starting with 习 is then mapped
-    back onto the whole run (习习近平); the word itself has one 习.
-    """
-    start, end, word = hit.start, hit.end, hit.word
-    if end - start <= len(word):
-        return hit
-    if len(word) < 2 or word[0] != word[1]:
-        while start + 1 < end and folded[start] == folded[start + 1]:
-            start += 1
-    if len(word) < 2 or word[-1] != word[-2]:
-        while end - 1 > start and folded[end - 1] == folded[end - 2]:
-            end -= 1
-    if (start, end) == (hit.start, hit.end):
-        return hit
-    return Hit(start, end, hit.word, hit.payload, hit.gap)
 
 
 def _drop_contained(findings: list[Finding]) -> list[Finding]:
