@@ -5,6 +5,7 @@
     python bench/quality.py -v              # plus every miss and false alarm
     python bench/quality.py --json          # machine-readable
     python bench/quality.py --min-precision 0.9 --min-recall 0.8   # exit 1 when a category is below
+    python bench/quality.py --cases tests/corpus/holdout -v        # another case set (the holdout)
 
 Per category: TP, FP, FN, precision, recall (matching rules in ``tests/corpus/scoring.py``), then
 the findings on the clean prose files by severity with every veto/high one listed.
@@ -55,12 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--category", action="append",
                         help="only cases of these corpus files (repeatable), e.g. --category spam")
     parser.add_argument("--corpus", type=Path, default=None, help="corpus directory (default tests/corpus)")
+    parser.add_argument("--cases", type=Path, default=None,
+                        help="case directory (default <corpus>/cases), e.g. tests/corpus/holdout")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
     scoring = load_scoring()
     corpus = args.corpus or scoring.CORPUS_DIR
-    cases = scoring.load_cases(corpus / "cases")
+    cases = scoring.load_cases(args.cases or corpus / "cases")
     problems = scoring.validate_cases(cases)
     if args.category:
         cases = [c for c in cases if c.file in args.category]

@@ -39,6 +39,7 @@ def _load_scoring():
 
 scoring = _load_scoring()
 CASES = scoring.load_cases()
+HOLDOUT_DIR = ROOT / "tests" / "corpus" / "holdout"
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +141,28 @@ def test_scoring_matches_by_category_and_overlap():
     assert r.outcomes[0].status == "miss" and len(r.false_alarms) == 1
     report = scoring.score([r])
     assert (report.scores["privacy"].tp, report.scores["privacy"].fp, report.scores["privacy"].fn) == (0, 1, 1)
+
+
+def test_holdout_schema_is_valid():
+    """tests/corpus/holdout/: a held-out case set in the same schema, reported by
+    ``bench/quality.py --cases tests/corpus/holdout``; schema only, no quality threshold here."""
+    holdout = scoring.load_cases(HOLDOUT_DIR)
+    problems = scoring.validate_cases(holdout)
+    assert not problems, "\n".join(problems)
+    assert all(c.id.startswith("ho-") for c in holdout), [c.id for c in holdout if not c.id.startswith("ho-")]
+    assert not {c.id for c in holdout} & {c.id for c in CASES}
+    for cat in scoring.FILE_CATEGORIES:
+        mine = [c for c in holdout if c.file == cat]
+        assert any(not c.is_positive for c in mine), f"holdout {cat}: no hard negative"
+        assert cat == "clean" or any(c.is_positive for c in mine), f"holdout {cat}: no positive"
+    for case in holdout:
+        for e in case.expect:
+            n = _compact(e.text).upper()
+            if e.category == "privacy" and _ID18.match(n):
+                assert n[-1] == ric.calc_check_digit(n), f"{case.id}: {e.text} fails GB 11643"
+                ric.get_birth_date(n)
+            elif e.category == "privacy" and re.match(r"^\d{16,19}$", n):
+                assert luhn.is_valid(n), f"{case.id}: {e.text} fails Luhn"
 
 
 # --------------------------------------------------------------------------------------------
