@@ -175,6 +175,26 @@ def cmd_mask(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _django_command(argv: list[str]) -> int:
+    """Run one of the platform's management commands; its exit status is ours."""
+    from sanshen import manage
+
+    try:
+        manage.main(["sanshen", *argv])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
+    return EXIT_CLEAN
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    argv = ["audit_verify"] if args.action == "verify" else ["audit_export"]
+    return _django_command(argv + args.rest)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    return _django_command(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanshen", description="三审：政府网站与政务新媒体内容审校")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -198,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     mask.add_argument("path", metavar="PATH")
     mask.add_argument("--max-size", type=_size, default=None, metavar="MB", help=size_help)
     mask.set_defaults(func=cmd_mask)
+
+    audit = sub.add_parser("audit", help="审计日志：verify 校验哈希链，export 导出（CSV/JSON）")
+    audit.add_argument("action", choices=("verify", "export"))
+    audit.add_argument("rest", nargs=argparse.REMAINDER, help="传给 audit_verify / audit_export 的参数")
+    audit.set_defaults(func=cmd_audit)
+
+    manage = sub.add_parser("manage", help="平台管理命令（migrate、createsuperuser 等）")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
     return parser
 
 
