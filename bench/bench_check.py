@@ -376,7 +376,7 @@ def bench(args: argparse.Namespace) -> dict:
     # -- (f) stages and families, one call per article
     log("(f) stage and family costs ...")
     res["stages"], res["families"] = stage_costs(engine, articles, res["errors"])
-    res["stages"]["engine rest (Document, filter, dedupe, sort)"] = max(
+    res["stages"]["engine rest (check minus the rows; 0 = within noise)"] = max(
         0.0, t_check - sum(res["stages"].values()) - sum(v["s"] for v in res["families"].values()))
     res["stage_chars"] = chunk_chars
 
@@ -384,12 +384,19 @@ def bench(args: argparse.Namespace) -> dict:
         res["profile"] = profile(engine, articles, args.profile, args.profile_top)
     tmp.cleanup()
     res["config"]["load_average_start_end"] = [load_start, load_average()]
+    res["config"]["bench_peak_rss_mb"] = round(_own_peak_mb(), 1)
     res["config"]["clock"] = (
         "elapsed time (--wall)" if CLOCK is time.perf_counter else
         "CPU time of the measuring process (time.process_time; for start-up: the child's user+sys time)")
     res["config"]["cpus"] = os.cpu_count()
     res["targets"] = verdicts(fig)
     return res
+
+
+def _own_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _version(dist: str) -> str | None:
@@ -570,6 +577,7 @@ def render(res: dict) -> str:
         ("engine build: default / + 60k pack (in process)",
          f"{c['engine_build_default_s']:.2f} s / {c['engine_build_60k_s']:.2f} s"),
         ("lexicon hits (all families) / raw matches", f"{fig['lexicon_hits']:,} / {fig['raw_matches']:,}"),
+        ("peak RSS of this benchmark process", f"{c['bench_peak_rss_mb']:.0f} MB"),
     ]
     for key, label in (("startup_default", "default packs"), ("startup_60k", "+ 60k pack")):
         if key in fig:
