@@ -544,6 +544,76 @@ def test_region_hard_negatives(text):
     assert_clean(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "rule", "span"),
+    [
+        ("我市产品远销美国、日本、香港等20多个国家。", "region:hongkong-country", "个国家"),
+        ("客商来自新加坡、澳门等十几个国家。", "region:macao-country", "个国家"),
+        ("日本、香港、新加坡等多个国家的游客。", "region:hongkong-country", "个国家"),
+        ("展品来自美国、日本、台湾三个国家。", "region:taiwan-country", "个国家"),
+        ("茶叶远销美国、日本、香港等国。", "region:hongkong-country", "等国"),
+        ("与英国、澳门等国开展合作。", "region:macao-country", "等国"),
+        ("澳门与中国的经贸往来日益密切。", "region:macao-vs-china", "澳门与中国"),
+        ("香港和中国之间的贸易往来。", "region:hongkong-vs-china", "香港和中国"),
+        ("台湾与中国同属一个中国。", "region:taiwan-vs-china", "台湾与中国"),
+        ("香港特区与中国签署协议。", "region:hongkong-vs-china", "香港特区与中国"),
+        ("他毕业于国立台湾师范大学。", "region:taiwan-guoli", "国立台湾师范大学"),
+        ("台湾国立清华大学教授来访。", "region:taiwan-guoli", "国立清华大学"),
+        ("赴台交流期间参观了国立政治大学。", "region:taiwan-guoli", "国立政治大学"),
+        ("台湾教育部日前宣布。", "region:taiwan-office", "台湾教育部"),
+        ("台湾国家图书馆举办展览。", "region:taiwan-office", "台湾国家图书馆"),
+    ],
+)
+def test_more_region_wording(text, rule, span):
+    f = only(text)
+    assert (f.rule, f.text) == (rule, span)
+    assert f.severity in ("veto", "high")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中国与东盟自贸区建设，内地与香港经贸关系安排，中国香港、中国澳门和台湾地区代表出席。",
+        "香港与中国内地的合作，台湾与中国大陆的交流，澳门与中国其他城市。",
+        "中国香港与中国澳门的代表队，台湾与中国国民党有关人士。",
+        "香港与中国银行签署合作协议。",
+        "我市产品远销美国、日本、香港等20多个国家和地区。",
+        "远销美国、日本、香港等国家地区，产品深受欢迎。",
+        "美国、香港等国内外客商，美国、日本、香港等国际市场。",
+        "香港两个国家重点实验室。",
+        "台湾“国立”政治大学，台湾“国立”清华大学学者来访。",
+        "美国国立卫生研究院和日本国立大学的台湾学者。",
+        "1946年，国立台湾大学在原台北帝国大学基础上改制。",
+        "中国立法机关，各国立场，全国立案。",
+        "台湾教育部门和经济部分行业受到冲击。",
+    ],
+)
+def test_more_region_hard_negatives(text):
+    assert_clean(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong", "right"),
+    [
+        ("深入学习贯彻习近平新时代中国特色社会主义理论。", "习近平新时代中国特色社会主义理论",
+         "习近平新时代中国特色社会主义思想"),
+        ("紧密团结在以习近平同志为中心的党中央周围。", "以习近平同志为中心的党中央", "以习近平同志为核心的党中央"),
+        ("为实现中华民族伟大振兴而奋斗。", "中华民族伟大振兴", "中华民族伟大复兴"),
+        ("推动构建人类命运联合体。", "人类命运联合体", "人类命运共同体"),
+        ("深入落实中央八项规矩精神。", "中央八项规矩", "中央八项规定"),
+    ],
+)
+def test_a_key_word_replaced_in_a_formulation(text, wrong, right):
+    f = only(text)
+    assert (f.text, f.suggestion) == (wrong, right)
+    assert "关键词" in f.message
+
+
+def test_key_word_substitutes_that_are_right_forms_are_not_generated():
+    # 社会主义核心价值体系 and 中国特色社会主义理论体系 are formulations of their own.
+    assert_clean("建设社会主义核心价值体系，坚持中国特色社会主义理论体系，以习近平同志为核心的党中央。")
+
+
 # ---------------------------------------------------------------- ordinary government prose
 
 

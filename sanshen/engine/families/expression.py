@@ -5,7 +5,9 @@ Three sources, all found through the shared scanner:
 * rule packs ``data/packs/expression-*.yaml``: wrong→right pairs (国家名称, 重要表述, 机构名称,
   地名, 涉港澳台). Entries tagged ``固定表述`` also report the one-character same-sound slips of
   their suggestion (and for formulations of seven characters or more, one dropped character),
-  generated here, so the packs list by hand only the slips sound cannot predict;
+  generated here, so the packs list by hand only the slips sound cannot predict. Entries
+  tagged ``固定表述`` or ``规范提法`` of five characters or more also report a key word replaced
+  by another real word (思想 → 理论, 核心 → 中心: see ``_WORD_SLIPS``);
 * the leaders knowledge base ``data/leaders/*.yaml`` (see ``leaders.py``);
 * the region data ``data/regions/*.yaml`` (see ``regions.py``).
 
@@ -29,10 +31,31 @@ from .phonetics import FUNCTION_CHARS, homophones
 from .regions import RegionChecker, RegionTerm, load_regions
 
 FORMULATION_TAG = "固定表述"
+STANDARD_TAG = "规范提法"  # listed by hand; only key-word substitutions are generated for these
 _MIN_SOUND = 5  # shorter formulations (四个意识) are listed by hand: a slip there is often prose
 # A dropped character may leave an ordinary phrase (中国式现代化 → 中国现代化, 全面从严治党 → …):
 # only long formulations get missing-character variants.
 _MIN_MISSING = 7
+# A key word of a formulation replaced by another real word (习近平新时代中国特色社会主义理论):
+# sound does not predict these, so the usual substitutes are listed. Only formulations of five
+# characters or more get them, and a result that is part of another right form is dropped
+# (社会主义核心价值体系 is itself a formulation, so 价值观 → 价值体系 is not listed).
+_WORD_SLIPS: dict[str, tuple[str, ...]] = {
+    "思想": ("理论", "精神", "理念", "思维", "学说"),
+    "新时代": ("新时期", "新阶段", "新世纪", "新时代的"),
+    "特色": ("特点", "特性", "特征"),
+    "复兴": ("振兴", "复苏"),
+    "伟大": ("宏伟",),
+    "共同体": ("联合体", "统一体", "综合体"),
+    "意识": ("观念", "理念", "意志"),
+    "同志": ("主席", "先生"),
+    "核心": ("中心",),
+    "全过程": ("全方位", "全流程", "全链条"),
+    "从严": ("从紧",),
+    "规定": ("规矩", "规则"),
+    "政治协商": ("政治协调",),
+}
+_MIN_WORD = 5
 # What may stand between the characters of a generated slip in the text: spaces and symbols,
 # not sentence punctuation (the scanner drops those matches anyway).
 _NOISE_RE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad!-/:-@\[-`{-~·•・…—–―★☆※◆◇■□●○◎▲△▼▽～]+")
@@ -44,7 +67,7 @@ class Variant:
 
     entry: Entry
     word: str
-    kind: str  # "sound" | "missing"
+    kind: str  # "sound" | "missing" | "word"
 
 
 class ExpressionRecognizer(Recognizer):
@@ -60,7 +83,7 @@ class ExpressionRecognizer(Recognizer):
     # -- generated slips of fixed formulations
 
     def _generate_variants(self):
-        formulations = [e for e in self.entries if e.tag == FORMULATION_TAG and e.suggestion]
+        formulations = [e for e in self.entries if e.tag in (FORMULATION_TAG, STANDARD_TAG) and e.suggestion]
         listed = {normalize_term(w) for e in self.entries for w in e.words}
         correct = "\n".join(normalize_term(e.suggestion) for e in self.entries if e.suggestion)
         names = sorted(self.leaders.names, key=len, reverse=True)
@@ -73,7 +96,15 @@ class ExpressionRecognizer(Recognizer):
                     fixed.update(range(m.start(), m.end()))
             norm_right = normalize_term(right)
             candidates: list[tuple[str, str]] = []
-            if len(right) >= _MIN_SOUND:
+            if len(right) >= _MIN_WORD:
+                for key, others in _WORD_SLIPS.items():
+                    for m in re.finditer(re.escape(key), right):
+                        if fixed.intersection(range(m.start(), m.end())):
+                            continue
+                        candidates.extend((right[:m.start()] + o + right[m.end():], "word") for o in others)
+            if entry.tag != FORMULATION_TAG:
+                candidates = [c for c in candidates if c[1] == "word"]
+            elif len(right) >= _MIN_SOUND:
                 for i in range(1, len(right) - 1):
                     ch = right[i]
                     if i in fixed or ch in FUNCTION_CHARS:
@@ -81,7 +112,7 @@ class ExpressionRecognizer(Recognizer):
                     for other in homophones(ch):
                         if other not in FUNCTION_CHARS:
                             candidates.append((right[:i] + other + right[i + 1:], "sound"))
-            if len(right) >= _MIN_MISSING:
+            if len(right) >= _MIN_MISSING and entry.tag == FORMULATION_TAG:
                 for i in range(1, len(right) - 1):
                     if i in fixed or right[i] in (right[i - 1], right[i + 1]):
                         continue
@@ -146,8 +177,8 @@ class ExpressionRecognizer(Recognizer):
             return None
         if corrected(doc, hit.start, hit.end):
             return None
-        how = "疑为同音字误写" if variant.kind == "sound" else "疑漏字"
-        base = 0.85 if variant.kind == "sound" else 0.8
+        how = {"sound": "疑为同音字误写", "missing": "疑漏字", "word": "关键词被替换"}[variant.kind]
+        base = {"sound": 0.85, "missing": 0.8, "word": 0.8}[variant.kind]
         return Finding(
             category=self.family, rule=entry.rule, severity=entry.severity, start=hit.start, end=hit.end,
             text=doc.text[hit.start:hit.end], message=f"{entry.message}（{how}）", suggestion=entry.suggestion,

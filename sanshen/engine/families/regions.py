@@ -4,7 +4,11 @@
   国家), or called a state (台湾国);
 * ``region:taiwan-office`` — offices and titles of the Taiwan authorities written as those of a
   state (台湾“总统”, 台湾外交部, 蔡英文总统);
-* ``region:roc`` — 中华民国 outside a historical (1912–1949) context.
+* ``region:roc`` — 中华民国 outside a historical (1912–1949) context;
+* ``region:<place>-vs-china`` — Hong Kong, Macao or Taiwan set against 中国 as an equal
+  (香港和中国之间, 台湾与中国): the right forms are 内地/祖国大陆/大陆;
+* ``region:taiwan-guoli`` — 国立 written without quotation marks before a Taiwan institution
+  (国立台湾大学, 台湾国立清华大学); the standard is 台湾“国立”…大学 or dropping 国立.
 
 Every check starts from a word found by the shared scanner; the small regexes only run at
 those places.
@@ -31,16 +35,45 @@ FAMILY = "expression"
 _PLACE_ALIASES = {"taiwan": "台湾地区", "hongkong": "香港特别行政区", "macao": "澳门特别行政区",
                   "hkmotw": "港澳台地区", "hkmo": "港澳地区"}
 _PLACE_LABEL = {"taiwan": "台湾", "hongkong": "香港", "macao": "澳门", "hkmotw": "港澳台", "hkmo": "港澳"}
-_REGION_OK = ("和地区", "及地区", "与地区", "或地区", "、地区", "(地区)", "（地区）", "/地区", "和区域", "及区域")
+_REGION_OK = ("和地区", "及地区", "与地区", "或地区", "、地区", "(地区)", "（地区）", "/地区", "和区域", "及区域",
+              "地区", "和城市", "及城市")
 _LIST_STOPS = re.compile(r"[，。；：！？\n()（）“”]|等|地区|以及")
 _LIST_SPLIT = re.compile(r"、|和|与|及|或")
-_COUNT_RE = re.compile(r"等\s*(?:\d+|[一二三四五六七八九十百几多数两]+)\s*$")
+_NUMBER = r"(?:\d+|[一二三四五六七八九十百几数两]+)\s*(?:多|余|来)?|多"
+# 等20多个国家, 等十几个国家, 等多个国家; without 等 the list must end right at the count
+# (美国、日本、香港三个国家), and 个国家 must not start 国家级/国家重点… (香港两个国家重点实验室).
+_COUNT_RE = re.compile(rf"(等)?\s*(?:{_NUMBER})\s*$")
+_NOT_COUNTRY_AFTER = re.compile(
+    r"级|重点|队|标准|机关|部委|部门|工程|实验室|中心|战略|安全|项目|公园|示范|层面|意志|利益"
+)
+# 远销美国、日本、香港等国: 等国 closes the list when no word of 国 follows (等国内, 等国际…).
+_DENG_GUO_END = re.compile(r"等国(?=$|[\s，。；：、！？）)”’的和与及以签进出开建合交友市客游投均都也已将])")
 _INCLUDING_RE = re.compile(r"在内的\s*(?:\d+|[一二三四五六七八九十百几多数两]+)?\s*$")
 _OTHER_RE = re.compile(r"(台湾|香港|澳门|港澳台|港澳)(?:地区|特区)?\s*(?:和|与|及|以及|、|等)\s*$")
 _STATE_AFTER = re.compile(r"国(?=$|[\s，。；：！？、”’)）和与及的]|政府|总统|元首|总理)")
 _TW_STATE_AFTER = re.compile(r"国(?:旗|歌|徽|号)")
+_CJK_LAST = re.compile(r"[\u4e00-\u9fff]$")
 _YEAR_RE = re.compile(r"(?:19(?:1[2-9]|[234]\d))\s*年|民国\s*[元一二三四五六七八九十廿\d]{1,3}\s*年")
 _TW_QUALIFIER = ("前", "原", "现任", "新任", "时任")
+# 香港和中国之间, 台湾与中国: a connector and 中国 right after the place ...
+_VS_CHINA = re.compile(r"\s*(?:与|和|及|同|跟|以及|、)\s*中国")
+# ... unless 中国 starts a longer name (中国内地, 中国国民党, 中国其他城市, 中国银行).
+_VS_CHINA_OK = re.compile(
+    r"大陆|内地|香港|澳门|台湾|大陸|內地|澳門|臺灣|台灣|其他|其它|其余|各地|各省|国民党|共产党|人民|政府|中央|"
+    r"[^\s的之，。、；：]{0,8}?(?:银行|公司|集团|协会|学会|委员会|科学院|研究院|大学|中心|联合会|总会|商会|论坛|博览会)"
+)
+_VS_LABEL = {"taiwan": ("大陆", "“大陆”或“祖国大陆”"), "hongkong": ("内地", "“内地”"), "macao": ("内地", "“内地”"),
+             "hkmotw": ("内地", "“内地”或“大陆”"), "hkmo": ("内地", "“内地”")}
+_QUOTE_OPEN = "“\"「『‘'"
+_QUOTE_CLOSE = "”\"」』’'"
+# Taiwan places that may follow 国立 (国立台湾大学, 国立台北艺术大学) and institutions it names.
+_TW_PLACES = ("台湾", "台北", "台中", "台南", "高雄", "新竹", "嘉义", "屏东", "宜兰", "花莲", "台东", "金门", "澎湖",
+              "彰化", "云林", "苗栗", "南投", "基隆", "桃园")
+_GUOLI_BODY = re.compile(
+    r"[\u4e00-\u9fff]{0,10}?(?:大学|学院|博物院|博物馆|图书馆|美术馆|音乐厅|戏剧院|歌剧院|剧院|中学|高中|高级中学|研究院|"
+    r"纪念馆|科学馆|艺术馆|文学馆|档案馆|编译馆|交响乐团|乐团|医院)"
+)
+_GUOLI_CUE = re.compile(r"台湾|台北|台中|台南|高雄|新竹|赴台|来台|在台|访台|岛内|宝岛")
 
 
 @dataclass(slots=True)
@@ -92,7 +125,7 @@ class RegionChecker:
         offices = _alternation(data.taiwan_offices)
         prefixes = _alternation(data.taiwan_prefixes) or "台湾"
         self._office_re = re.compile(
-            rf"(?:{prefixes})\s*({'|'.join(_TW_QUALIFIER)})?\s*([“\"「『‘]?)\s*({offices})\s*([”\"」』’]?)"
+            rf"(?:{prefixes})\s*({'|'.join(_TW_QUALIFIER)})?\s*([“\"「『‘]?)\s*({offices})(?![门分位落])\s*([”\"」』’]?)"
         ) if offices else None
         self._leader_after = re.compile(r"\s*[“\"「『]?\s*(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?")
         self._leader_before = re.compile(r"(前|原)?\s*[“\"「『]?\s*(副总统|总统)\s*[”\"」』]?\s*$")
@@ -102,8 +135,10 @@ class RegionChecker:
             yield place, RegionTerm("place", place, pid)
         for word in ("等国家", "个国家"):
             yield word, RegionTerm("list", word)
+        yield "等国", RegionTerm("list", "等国")
         for word in ("其他国家", "其它国家", "别的国家"):
             yield word, RegionTerm("other", word)
+        yield "国立", RegionTerm("guoli", "国立")
         yield "在内的", RegionTerm("including", "在内的")
         yield "中华民国", RegionTerm("roc", "中华民国")
         for name in self.data.taiwan_leaders:
@@ -117,10 +152,16 @@ class RegionChecker:
             return out
         places = sorted((h.start, h.end, h.payload.place) for h in hits if h.payload.kind == "place")
         office_starts: set[int] = set()
+        vs_ends: set[int] = set()
         for hit in hits:
             kind = hit.payload.kind
             if kind == "place":
                 finding = self._state_suffix(doc, hit)
+                if finding is None and hit.end not in vs_ends:
+                    vs_ends.add(hit.end)
+                    finding = self._vs_china(doc, hit)
+            elif kind == "guoli":
+                finding = self._guoli(doc, hit)
             elif kind in ("list", "other", "including"):
                 finding = self._listed(doc, hit, places) if places else None
             elif kind == "tw-prefix":
@@ -192,13 +233,25 @@ class RegionChecker:
             else:
                 list_end = s
                 if word == "个国家":
-                    m = _COUNT_RE.search(folded[max(0, s - 8):s])
-                    if not m:
+                    m = _COUNT_RE.search(folded[max(0, s - 10):s])
+                    if not m or _NOT_COUNTRY_AFTER.match(folded, e):
                         return None
                     list_end = s - len(m.group(0))
+                    if not m.group(1):
+                        # no 等: the place itself must close a list of at least two (A、B三个国家)
+                        head = folded[max(0, list_end - 48):list_end]
+                        if not head or not _CJK_LAST.search(head) or "、" not in head[-24:]:
+                            return None
+                        pid = self._place_in_list(head, last_only=True)
+                        if pid is None:
+                            return None
+                elif word == "等国":
+                    if not _DENG_GUO_END.match(folded, s):
+                        return None
                 else:
                     list_end = s  # 等国家: the list ends at 等
-                pid = self._place_in_list(folded[max(0, list_end - 48):list_end])
+                if word != "个国家" or m.group(1):
+                    pid = self._place_in_list(folded[max(0, list_end - 48):list_end])
             if pid is None:
                 return None
             span = (s, e)
@@ -213,16 +266,71 @@ class RegionChecker:
             suggestion=suggestion, confidence=0.85,
         )
 
-    def _place_in_list(self, fragment: str) -> str | None:
+    def _place_in_list(self, fragment: str, last_only: bool = False) -> str | None:
         cut = 0
         for m in _LIST_STOPS.finditer(fragment):
             cut = m.end()
         items = [item.strip() for item in _LIST_SPLIT.split(fragment[cut:]) if item.strip()]
+        if last_only:
+            items = items[-1:] if len(items) >= 2 else []
         for item in items:
             for name, pid in sorted(self.places.items(), key=lambda kv: -len(kv[0])):
                 if item.endswith(name):
                     return pid
         return None
+
+    # 香港和中国之间, 台湾与中国
+    def _vs_china(self, doc: Document, hit: Hit) -> Finding | None:
+        folded = doc.folded
+        pid = hit.payload.place
+        if pid not in _VS_LABEL or folded[max(0, hit.start - 2):hit.start] == "中国":
+            return None
+        m = _VS_CHINA.match(folded, hit.end)
+        # the text, not the folded view: folding reads 陆 as the numeral 六
+        if not m or _VS_CHINA_OK.match(doc.text, m.end()):
+            return None
+        start, end = hit.start, m.end()
+        if corrected(doc, start, end):
+            return None
+        right, how = _VS_LABEL[pid]
+        label = _PLACE_LABEL[pid]
+        return Finding(
+            category=FAMILY, rule=f"region:{pid}-vs-china", severity="high", start=start, end=end,
+            text=doc.text[start:end],
+            message=f"不得将{label}与“中国”并列，{label}是中国的一部分，应称{how}",
+            suggestion=doc.text[start:end - 2] + right, confidence=0.85,
+        )
+
+    # 国立台湾大学, 台湾国立清华大学 (the standard: 台湾“国立”清华大学, or no 国立)
+    def _guoli(self, doc: Document, hit: Hit) -> Finding | None:
+        folded = doc.folded
+        s, e = hit.start, hit.end
+        if s > 0 and folded[s - 1] in _QUOTE_OPEN and folded[e:e + 1] in _QUOTE_CLOSE:
+            return None
+        body = _GUOLI_BODY.match(folded, e)
+        if not body:
+            return None
+        named_by_place = folded.startswith(_TW_PLACES, e)
+        if not named_by_place:
+            # 美国国立卫生研究院, 日本国立大学: other countries' bodies may be 国立
+            if s > 0 and folded[s - 1] in "国本":
+                return None
+            head = folded[max(0, s - 30):s]
+            cut = max(head.rfind(c) for c in "。；！？\n")
+            if not _GUOLI_CUE.search(head[cut + 1:]):
+                return None
+        window = folded[max(0, s - 60):body.end() + 40]
+        if _YEAR_RE.search(window) or any(w in window for w in self.data.roc_history):
+            return None
+        if corrected(doc, s, body.end()):
+            return None
+        name = doc.text[e:body.end()]
+        return Finding(
+            category=FAMILY, rule="region:taiwan-guoli", severity="high", start=s, end=body.end(),
+            text=doc.text[s:body.end()],
+            message="台湾地区以“国立”冠名的学校、机构，“国立”须加引号或删去，不得直接使用",
+            suggestion=name if named_by_place else f"“国立”{name}", confidence=0.85,
+        )
 
     # 台湾“总统”, 台湾外交部
     def _office(self, doc: Document, hit: Hit) -> Finding | None:
