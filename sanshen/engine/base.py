@@ -43,6 +43,7 @@ def in_explicit_correction(doc: Document, start: int, end: int, reach: int = 16)
 
 
 def near(doc: Document, start: int, end: int, words: Iterable[str], window: int) -> bool:
+    """True when one of ``words`` (already folded, as packs store them) stands within ``window``."""
     left, right = doc.window(start, end, window, window)
     return any(w in left or w in right for w in words)
 
@@ -56,7 +57,7 @@ class Recognizer:
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
-        self.entries: list[Entry] = [e for e in rules.entries if e.category == self.family]
+        self.entries: list[Entry] = rules.entries_of(self.family)
 
     def terms(self) -> Iterator[tuple[str, object]]:
         """Words to be found by the shared scanner, each with a payload given back in hits."""

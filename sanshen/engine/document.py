@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .normalize import SqueezedView, fold, squeeze
+from .normalize import LazySqueezedView, fold, squeeze_lazy
 
 # Kinds of segment an extractor may produce. Families use them: spam looks hardest at
 # titles, metas and hidden parts; secret looks at the head of a document; link at links.
@@ -65,8 +65,8 @@ class Document:
         return fold(self.text)
 
     @cached_property
-    def squeezed(self) -> SqueezedView:
-        return squeeze(self.folded)
+    def squeezed(self) -> LazySqueezedView:
+        return squeeze_lazy(self.folded)
 
     @cached_property
     def effective_date(self) -> dt.date:

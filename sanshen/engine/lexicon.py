@@ -9,7 +9,7 @@ from itertools import accumulate
 import ahocorasick_rs
 
 from .document import Document
-from .normalize import fold, gap_kind, normalize_term, runs, strip_noise
+from .normalize import fold, gap_kind, normalize_terms, runs, strip_noise
 
 WHITELIST = -1
 
@@ -75,23 +75,21 @@ class Scanner:
         # Words with a doubled character (时时彩, 久久精品) are stored collapsed like the text, so
         # 时时彩 would also match 同时彩排: such words keep their run lengths to check each hit.
         self._needs_runs: dict[str, list[tuple[str, int]]] = {}
-        for word, owner, payload in terms:
-            norm = normalize_term(word)
+        for (word, owner, payload), norm in zip(terms, normalize_terms([t[0] for t in terms]), strict=True):
             if norm:
                 owners[slot(norm)].append((owner, word, payload))
                 if len(norm) != len(word):
                     word_runs = runs(strip_noise(fold(word)))
                     if any(count > 1 for _, count in word_runs):
                         self._needs_runs[word] = word_runs
-        for word in whitelist:
-            norm = normalize_term(word)
+        for word, norm in zip(whitelist, normalize_terms(list(whitelist)), strict=True):
             if norm:
                 owners[slot(norm)].append((WHITELIST, word, None))
         self.patterns = patterns
         self._owners = owners
         self._whitelisted = [any(o == WHITELIST for o, _, _ in own) for own in owners]
         self._automaton = (
-            ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
+            ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
             if patterns else None
         )
 
@@ -148,47 +146,4 @@ class Scanner:
                     w_start = full[0] if needed[0][1] > 1 else start
                     w_end = full[1] if needed[-1][1] > 1 else end
                     result[owner].append(Hit(w_start, w_end, word, payload, gap))
-        return result
-        allowed = sorted((s, e) for k, s, e in matches if self._whitelisted[k])
-        allowed_starts = [s for s, _ in allowed]
-        allowed_reach = list(accumulate((e for _, e in allowed), max))
-        folded = doc.folded
-        for k, s, e in matches:
-            owners = self._owners[k]
-            if allowed:
-                j = bisect_right(allowed_starts, s) - 1
-                if j >= 0 and allowed_reach[j] >= e:
-                    continue  # inside a longer allowed word
-            full = view.span(s, e)
-            start, end = _trim_edge_runs(view, s, e, full)
-            norm = self.patterns[k]
-            if _is_ascii_alnum(norm[0]) and start > 0 and _is_ascii_alnum(folded[start - 1]):
-                continue
-            if _is_ascii_alnum(norm[-1]) and end < len(folded) and _is_ascii_alnum(folded[end]):
-                continue
-            if not doc.same_segment(start, end):
-                continue
-            gap = "none" if end - start == len(norm) else gap_kind(doc.text, start, end, len(norm))
-            if gap == "hard":
-                continue
-            text_runs = None
-            for owner, word, payload in owners:
-                if owner == WHITELIST:
-                    continue
-                needed = self._needs_runs.get(word)
-                if needed is not None:
-                    if text_runs is None:
-                        text_runs = runs(strip_noise(folded[start:end]))
-                    if not _runs_cover(text_runs, needed):
-                        continue
-                if needed is not None:
-                    # 天天天开好彩 for 天天开好彩: the hit covers as many copies as the word has.
-                    w_start, w_end = start, end
-                    if text_runs[0][1] > needed[0][1]:
-                        w_start = start + text_runs[0][1] - needed[0][1]
-                    if len(needed) > 1 and text_runs[-1][1] > needed[-1][1]:
-                        w_end = end - (text_runs[-1][1] - needed[-1][1])
-                    result[owner].append(Hit(w_start, w_end, word, payload, gap))
-                else:
-                    result[owner].append(Hit(start, end, word, payload, gap))
         return result

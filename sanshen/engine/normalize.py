@@ -19,6 +19,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 # Characters that spam writers insert between the characters of a word.
 ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
@@ -118,9 +119,34 @@ def fold_table() -> dict[int, str]:
     return table
 
 
+def _char_class(cps) -> str:
+    cps = sorted(cps)
+    parts = []
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        a, b = chr(cps[i]), chr(cps[j])
+        parts.append(re.escape(a) if i == j else f"{re.escape(a)}-{re.escape(b)}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+@lru_cache(maxsize=1)
+def _fold_res():
+    table = fold_table()
+    bmp = _char_class(cp for cp in table if cp <= 0xFFFF) + "+"
+    return re.compile(bmp), re.compile("[\U00010000-\U0010ffff]")
+
+
 def fold(text: str) -> str:
     """The folded view: same length as ``text``."""
-    return text.translate(fold_table())
+    table = fold_table()
+    bmp_re, astral_re = _fold_res()
+    if astral_re.search(text):  # styled letters such as 𝐟 are rare: the plain table does all
+        return text.translate(table)
+    return bmp_re.sub(lambda m: m.group().translate(table), text)
 
 
 @dataclass(slots=True)
@@ -195,9 +221,73 @@ def runs(text: str) -> list[tuple[str, int]]:
     return out
 
 
+BLOCK = 128
+_BLOCK_RE = re.compile(f"(?s).{{{BLOCK}}}.*?[{_SOFT_NOISE}{re.escape(HARD_PUNCT)}]|.+")
+_MARK = "\ue000"  # a private-use character put between blocks; never noise, never CJK
+
+
+class LazySqueezedView:
+    """The squeezed view built with C-level substitutions; the offset map is built per block on demand.
+
+    The folded text is cut into blocks of about ``BLOCK`` characters, each ending just after a
+    noise character (so no repeat run straddles a cut and squeezing block by block gives the same
+    text). Only the blocks that a hit falls in get the exact per-character map of ``squeeze``.
+    """
+
+    __slots__ = ("_folded", "_fstart", "_qstart", "_views", "text")
+
+    def __init__(self, folded: str):
+        blocks = _BLOCK_RE.findall(folded)
+        if _MARK in folded:  # cannot use the marker: squeeze block by block
+            pieces = [_NOISE_RE.sub("", _REPEAT_RE.sub(r"\1", b)) for b in blocks]
+        else:
+            marked = _MARK.join(blocks)
+            pieces = _NOISE_RE.sub("", _REPEAT_RE.sub(r"\1", marked)).split(_MARK)
+        self.text = "".join(pieces)
+        self._folded = folded
+        self._fstart = [0, *accumulate(map(len, blocks))][:-1] if blocks else []
+        self._qstart = [0, *accumulate(map(len, pieces))][:-1] if blocks else []
+        self._views: dict[int, SqueezedView] = {}
+
+    def _block(self, i: int) -> tuple[int, int, SqueezedView]:
+        k = bisect_right(self._qstart, i) - 1
+        view = self._views.get(k)
+        if view is None:
+            end = self._fstart[k + 1] if k + 1 < len(self._fstart) else len(self._folded)
+            view = self._views[k] = squeeze(self._folded[self._fstart[k]:end])
+        return self._fstart[k], self._qstart[k], view
+
+    def orig_start(self, i: int) -> int:
+        f0, q0, view = self._block(i)
+        return f0 + view.orig_start(i - q0)
+
+    def orig_end(self, i: int) -> int:
+        f0, q0, view = self._block(i - 1)
+        return f0 + view.orig_end(i - q0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.orig_start(start), self.orig_end(end)
+
+
+def squeeze_lazy(folded: str) -> LazySqueezedView:
+    return LazySqueezedView(folded)
+
+
+def normalize_terms(words: list[str]) -> list[str]:
+    """``normalize_term`` of many words: one translate call for all of them."""
+    if not words:
+        return []
+    folded = "\x00".join(words).translate(fold_table()).split("\x00")
+    if len(folded) != len(words):  # a word holding NUL: fall back
+        return [normalize_term(w) for w in words]
+    search = _SQUEEZE_RE.search
+    return [squeeze(f).text if search(f) else f for f in folded]
+
+
 def normalize_term(word: str) -> str:
     """How a lexicon word is stored: folded and squeezed like the text it is matched in."""
-    return squeeze(fold(word)).text
+    folded = word.translate(fold_table())
+    return squeeze(folded).text if _SQUEEZE_RE.search(folded) else folded
 
 
 def gap_kind(original: str, start: int, end: int, letters: int) -> str:

@@ -35,12 +35,13 @@ them in the same directories, in a sub-directory named after the data (``leaders
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from .findings import CATEGORIES, SEVERITY_RANK
+from .normalize import fold
 
 BUILTIN_DATA = Path(__file__).with_name("data")
 BUILTIN_PACKS = BUILTIN_DATA / "packs"
@@ -102,8 +103,9 @@ def _as_context(value, key: str, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list):
         raise PackError(f"{where}: '{key}' must be a list of words")
-    # YAML reads 110 or 12345 as numbers; context words are always text.
-    return tuple(str(w) for w in value if str(w).strip())
+    # YAML reads 110 or 12345 as numbers; context words are always text. They are compared
+    # with the folded view of the text, so they are folded too (陸續 → 六续, BET → bet).
+    return tuple(fold(str(w)) for w in value if str(w).strip())
 
 
 def _make_entry(pack: str, raw, defaults: dict, where: str) -> Entry:
@@ -172,19 +174,35 @@ def load_tsv_pack(path: Path) -> Pack:
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             lines = (line for line in fh if line.strip() and not line.startswith("#"))
-            reader = csv.DictReader(lines, delimiter="\t")
-            if not reader.fieldnames or "word" not in reader.fieldnames:
+            reader = csv.reader(lines, delimiter="\t")
+            header = [h.strip() for h in next(reader, None) or []]
+            if "word" not in header:
                 raise PackError(f"{path}: the first line must name the columns and include 'word'")
-            for i, row in enumerate(reader, 2):
-                word = (row.get("word") or "").strip()
+            word_col = header.index("word")
+            columns = [(i, key) for i, key in enumerate(header) if key in _ENTRY_KEYS and key not in ("word", "id")]
+            id_col = header.index("id") if "id" in header else None
+            # Large lexicons repeat the same category/severity/message on every row: build and
+            # validate each combination once, then stamp out entries from it.
+            templates: dict[tuple, Entry | None] = {}
+            for line_no, row in enumerate(reader, 2):
+                word = row[word_col].strip() if word_col < len(row) else ""
                 if not word:
                     continue
-                if (row.get("category") or "").strip() == "whitelist":
+                key = tuple(row[i].strip() if i < len(row) else "" for i, _ in columns)
+                if key not in templates:
+                    raw = {name: value for (_, name), value in zip(columns, key, strict=True) if value}
+                    if raw.get("category") == "whitelist":
+                        templates[key] = None
+                    else:
+                        raw["words"] = [word]
+                        where = f"{path}: line {line_no}"
+                        templates[key] = _make_entry(pack.name, raw, {"category": "sensitive"}, where)
+                template = templates[key]
+                if template is None:
                     pack.whitelist.append(word)
                     continue
-                raw = {k: v.strip() for k, v in row.items() if k in _ENTRY_KEYS and k != "word" and v and v.strip()}
-                raw["words"] = [word]
-                pack.entries.append(_make_entry(pack.name, raw, {"category": "sensitive"}, f"{path}: line {i}"))
+                entry_id = row[id_col].strip() if id_col is not None and id_col < len(row) else ""
+                pack.entries.append(replace(template, id=entry_id or word, words=(word,)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PackError(f"{path}: cannot read rule pack: {exc}") from exc
     return pack
@@ -206,10 +224,18 @@ class RuleSet:
 
     packs: list[Pack]
     data_dirs: list[Path]
+    _by_category: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     @property
     def entries(self) -> list[Entry]:
         return [entry for pack in self.packs for entry in pack.entries]
+
+    def entries_of(self, category: str) -> list[Entry]:
+        """Entries of one category (indexed once: large lexicons have tens of thousands)."""
+        if not self._by_category:
+            for entry in self.entries:
+                self._by_category.setdefault(entry.category, []).append(entry)
+        return self._by_category.get(category, [])
 
     @property
     def whitelist(self) -> list[str]:
