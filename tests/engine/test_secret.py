@@ -49,12 +49,25 @@ def test_secrecy_marks_are_veto(engine, text, mark):
 
 @pytest.mark.parametrize("text,level", [
     ("机密\n关于召开会议的通知\n各单位：", "机密"),
-    ("000045\n绝密\n特急\n关于某事项的请示", "绝密"),
     ("  秘密  \n关于某项工作的报告", "秘密"),
 ])
 def test_bare_level_at_head(engine, text, level):
     found = secret(engine, text)
     assert [(f.text, f.rule, f.severity) for f in found] == [(level, "secret:level", "high")]
+
+
+@pytest.mark.parametrize("text,level", [
+    ("000045\n绝密\n特急\n关于某事项的请示", "绝密"),
+    ("机密　特急\n曲靖市人民政府文件\n曲政发〔2025〕3号", "机密"),
+    ("秘密 加急\n关于做好主汛期安全防范工作的通知\n各乡镇：", "秘密"),
+    ("000123　机密　特急\n关于某事的报告", "机密"),
+    ("秘密\n\n平急\n关于某事的报告", "秘密"),
+    # a head flattened into one line by a web page
+    ("绝密　特急　XX市人民政府关于重大事项的请示\n各部门：", "绝密"),
+])
+def test_bare_level_with_an_urgency_mark_is_veto(engine, text, level):
+    found = secret(engine, text)
+    assert [(f.text, f.rule, f.severity) for f in found] == [(level, "secret:level", "veto")]
 
 
 def test_bare_level_at_head_of_a_segment(engine):
@@ -84,6 +97,14 @@ def test_bare_level_deep_in_a_document_is_not_a_marking(engine):
     ("政务信息（内部资料，注意保存）第3期", "（内部资料，注意保存）"),
     ("限国内发行\n", "限国内发行"),
     ("施工单位加快推进。内部资料 注意保存\n以前办事要跑好几个窗口。", "内部资料 注意保存"),
+    ("内部参考　注意保存\n2024年全县经济运行分析", "内部参考　注意保存"),
+    ("内部参考\n注意保存\n第5期", "内部参考\n注意保存"),
+    ("内部情况\n第12期\n关于某某问题的反映", "内部情况"),
+    ("内参\n注意保存\n第3期", "内参\n注意保存"),
+    ("正文略。\nXX县人民政府办公室\n2024年3月1日\n（此件不公开）", "（此件不公开）"),
+    ("XX县人民政府办公室\n2024年3月1日（此件不予公开）\n", "（此件不予公开）"),
+    ("正文略。\n2024年3月1日\n（不予公开）\n抄送：县委办", "（不予公开）"),
+    ("XX县人民政府办公室　2024年3月1日　（此件不宜公开）　抄送：县委办", "（此件不宜公开）"),
 ])
 def test_internal_marks(engine, text, mark):
     found = secret(engine, text)
@@ -113,6 +134,15 @@ def test_internal_marks(engine, text, mark):
     "依申请公开答复：经审查，您申请的信息属于内部事务信息，决定不予公开。",
     "2025年全省初中学业水平考试将于6月20日开考，试卷实行绝密管理。",
     "机密级、秘密级国家秘密载体应当在符合国家保密标准的设施、设备中保存。",
+    "根据规定，（此件不予公开）字样应标注在成文日期下方。",
+    "标注“（此件不公开）”的文件不得上网。",
+    "对涉及国家秘密的（不予公开）信息，依法处理。",
+    "曲靖市人民政府办公室\n2022年1月14日\n（此件依申请公开）",
+    "秘密特急通道开通\n",
+    "机密特急文件管理办法\n第一条",
+    "国内参展商300家，了解内部情况，注意保存证据。",
+    "本报内参记者采访了有关部门。",
+    "特急\n关于做好防汛工作的紧急通知",
 ])
 def test_prose_about_secrecy_is_not_a_marking(engine, text):
     assert secret(engine, text) == []
