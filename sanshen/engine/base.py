@@ -82,7 +82,7 @@ class Recognizer:
             return None
         return Finding(
             category=entry.category,
-            rule=entry.rule,
+            rule=entry.rule_for(hit.word),
             severity=entry.severity,
             start=hit.start,
             end=hit.end,

@@ -60,31 +60,30 @@ class Scanner:
     """Compiles the words of all families (and the whitelist) into one automaton."""
 
     def __init__(self, terms: list[tuple[str, int, object]], whitelist: list[str]):
-        index: dict[str, int] = {}
-        patterns: list[str] = []
-        owners: list[list[tuple[int, str, object]]] = []
-
-        def slot(norm: str) -> int:
-            k = index.get(norm)
-            if k is None:
-                k = index[norm] = len(patterns)
-                patterns.append(norm)
-                owners.append([])
-            return k
-
+        # pattern → the (owner, word, payload) triples that normalise to it; insertion order
+        # gives each pattern its index in the automaton.
+        by_pattern: dict[str, list[tuple[int, str, object]]] = {}
         # Words with a doubled character (时时彩, 久久精品) are stored collapsed like the text, so
         # 时时彩 would also match 同时彩排: such words keep their run lengths to check each hit.
         self._needs_runs: dict[str, list[tuple[str, int]]] = {}
-        for (word, owner, payload), norm in zip(terms, normalize_terms([t[0] for t in terms]), strict=True):
-            if norm:
-                owners[slot(norm)].append((owner, word, payload))
-                if len(norm) != len(word):
-                    word_runs = runs(strip_noise(fold(word)))
-                    if any(count > 1 for _, count in word_runs):
-                        self._needs_runs[word] = word_runs
+        words = [t[0] for t in terms]
+        for (word, owner, payload), norm in zip(terms, normalize_terms(words), strict=True):
+            if not norm:
+                continue
+            bucket = by_pattern.get(norm)
+            if bucket is None:
+                by_pattern[norm] = [(owner, word, payload)]
+            else:
+                bucket.append((owner, word, payload))
+            if len(norm) != len(word):
+                word_runs = runs(strip_noise(fold(word)))
+                if any(count > 1 for _, count in word_runs):
+                    self._needs_runs[word] = word_runs
         for word, norm in zip(whitelist, normalize_terms(list(whitelist)), strict=True):
             if norm:
-                owners[slot(norm)].append((WHITELIST, word, None))
+                by_pattern.setdefault(norm, []).append((WHITELIST, word, None))
+        patterns = list(by_pattern)
+        owners = list(by_pattern.values())
         self.patterns = patterns
         self._owners = owners
         self._whitelisted = [any(o == WHITELIST for o, _, _ in own) for own in owners]

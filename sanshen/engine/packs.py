@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 
 import yaml
@@ -73,7 +74,11 @@ class Entry:
 
     @property
     def rule(self) -> str:
-        return f"{self.pack}:{self.id}"
+        return self.rule_for(self.words[0])
+
+    def rule_for(self, word: str) -> str:
+        """The rule id of a hit: the entry's id, or for an entry without one, the word."""
+        return f"{self.pack}:{self.id or word}"
 
 
 @dataclass(slots=True)
@@ -179,18 +184,23 @@ def load_tsv_pack(path: Path) -> Pack:
             if "word" not in header:
                 raise PackError(f"{path}: the first line must name the columns and include 'word'")
             word_col = header.index("word")
-            columns = [(i, key) for i, key in enumerate(header) if key in _ENTRY_KEYS and key not in ("word", "id")]
             id_col = header.index("id") if "id" in header else None
-            # Large lexicons repeat the same category/severity/message on every row: build and
-            # validate each combination once, then stamp out entries from it.
-            templates: dict[tuple, Entry | None] = {}
+            width = len(header)
+            # Large lexicons repeat the same category/severity/message on every row: rows are
+            # grouped by their other cells, and each group is validated once.
+            other = [i for i in range(width) if i not in (word_col, id_col)]
+            group_of = itemgetter(*other) if other else (lambda row: None)
+            templates: dict[object, Entry | None] = {}
+            group_words: dict[object, list[str]] = {}
             for line_no, row in enumerate(reader, 2):
-                word = row[word_col].strip() if word_col < len(row) else ""
+                if len(row) < width:
+                    row += [""] * (width - len(row))
+                word = row[word_col].strip()
                 if not word:
                     continue
-                key = tuple(row[i].strip() if i < len(row) else "" for i, _ in columns)
+                key = group_of(row)
                 if key not in templates:
-                    raw = {name: value for (_, name), value in zip(columns, key, strict=True) if value}
+                    raw = {header[i]: row[i].strip() for i in other if header[i] in _ENTRY_KEYS and row[i].strip()}
                     if raw.get("category") == "whitelist":
                         templates[key] = None
                     else:
@@ -201,8 +211,14 @@ def load_tsv_pack(path: Path) -> Pack:
                 if template is None:
                     pack.whitelist.append(word)
                     continue
-                entry_id = row[id_col].strip() if id_col is not None and id_col < len(row) else ""
-                pack.entries.append(replace(template, id=entry_id or word, words=(word,)))
+                entry_id = row[id_col].strip() if id_col is not None else ""
+                if entry_id:
+                    pack.entries.append(replace(template, id=entry_id, words=(word,)))
+                else:
+                    group_words.setdefault(key, []).append(word)
+            # One entry per group; each word is still its own rule (``Entry.rule_for``).
+            for key, words in group_words.items():
+                pack.entries.append(replace(templates[key], id="", words=tuple(words)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PackError(f"{path}: cannot read rule pack: {exc}") from exc
     return pack
