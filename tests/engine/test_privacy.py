@@ -220,6 +220,46 @@ def test_office_contact_under_a_list_stays_a_contact():
     assert mask(text).endswith("联系电话：0752-2345678，13800001234。")
 
 
+@pytest.mark.parametrize("text,number", [
+    # a résumé written one field a line (任前公示): the 联系电话 is the person's own
+    ("干部任前公示\n姓名：张建华\n性别：男\n出生年月：1985.03\n学历：大学本科\n现任职务：县农业农村局副局长\n"
+     "联系电话：159 3712 4486", "159 3712 4486"),
+    # a 帮扶/低保 record: the household's number, though an official's follows
+    ("2024年低保家庭帮扶名单\n帮扶对象：王小明\n家庭人口：3人\n联系电话：13987654321\n"
+     "帮扶责任人：李强（县民政局）\n联系电话：13812345678", "13987654321"),
+    ("帮扶对象王小明（联系电话：13987654321），帮扶责任人李强（联系电话：13812345678）", "13987654321"),
+    ("脱贫户王小明，联系电话：139 8765 4321；帮扶干部：县农业局李强，联系电话：0874-1234567", "139 8765 4321"),
+    ("经审核，王小明家符合低保条件。户主联系电话：13987654321。镇民政办联系电话：13812345678。", "13987654321"),
+])
+def test_the_owner_of_a_contact_number_decides(text, number):
+    found = privacy(text)
+    assert [f.text for f in found] == [number]
+    assert found[0].severity in ("medium", "high")
+    assert number not in mask(text)
+
+
+@pytest.mark.parametrize("text", [
+    "张建华，男，1985年3月生，本科学历，现任某镇副镇长。个人邮箱：zhangjh1985@163.com",
+    "姓名：张建华\n性别：男\n民族：汉族\n出生年月：1985年3月\n学历：研究生\n电子邮箱：zhangjh1985@163.com",
+])
+def test_personal_email_in_a_resume(text):
+    (f,) = privacy(text)
+    assert f.rule == "privacy:email" and f.severity in ("medium", "high")
+
+
+@pytest.mark.parametrize("text", [
+    "张建华，男，汉族，1985年3月出生，大学学历，拟任县乡村振兴局局长。\n"
+    "公示期间如有异议，请向县委组织部反映。联系人：干部监督科 张某，联系电话：13912345678",
+    "联系人：县民政局社会救助股 李某，联系电话：139 1234 5678",
+    "帮扶对象：王小明\n\n帮扶责任人：李强（县民政局）\n联系电话：13812345678",
+    "姓名：张建华\n性别：男\n出生年月：1985.03\n\n联系人：县委组织部干部监督科\n联系电话：13912345678",
+    "低保政策咨询，请拨打民政办联系电话：13912345678。投稿邮箱：news2024@163.com",
+])
+def test_office_contacts_near_personal_records_stay_contacts(text):
+    assert rules(text) == []
+    assert all(f.severity == "low" for f in privacy(text, profile="strict"))
+
+
 def test_table_with_one_cell_per_line():
     # HTML tables are extracted one cell per line: the name is in a line before the number.
     text = f"低保对象名单\n姓名\n身份证号\n联系电话\n张三\n{ID}\n13812345678\n"

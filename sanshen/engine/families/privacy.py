@@ -272,6 +272,16 @@ class _Scan:
             re_ = m.start()
         return self.rec.find_name(f[rs:re_]) is not None
 
+    def owner_context(self, start: int, cands: list[_Cand], reach: int = 200) -> str:
+        """The record before a contact number: back to a blank line or the previous number."""
+        f = self.folded
+        blank = f.rfind("\n\n", 0, start)
+        lo = max(0, start - reach, blank + 2 if blank >= 0 else 0)
+        for x in cands:
+            if x.end <= start and x.end > lo:
+                lo = x.end
+        return f[lo:start]
+
     def any_word(self, key: str, start: int, end: int) -> bool:
         """A word of the context list ``key`` in ``folded[start:end]``."""
         return self.rec.rx[key].search(self.folded, max(0, start), max(0, end)) is not None
@@ -595,6 +605,7 @@ class PrivacyRecognizer(Recognizer):
             "contact_labels", "personal_labels", "list_words", "card_context", "number_negative", "org_account",
             "org_words", "id_context", "passport_context", "permit_context", "home_labels", "office_labels",
             "address_org_words", "public_numbers", "not_names", "uscc_labels", "plate_context",
+            "owner_official", "owner_personal", "resume_words",
         ):
             self.words.setdefault(key, [])
         # One alternation per list: a context test is one regex search, not a loop over words.
@@ -634,6 +645,21 @@ class PrivacyRecognizer(Recognizer):
             return token
         return None
 
+    def _owner(self, owner: str) -> str | None:
+        """Whose number follows a contact label: "person", "office" or None (undecided).
+
+        The nearer of an office word and a person word before it decides; with neither, two
+        fields of a résumé (出生年月, 学历…) make it the person's.
+        """
+        official = max((m.end() for m in self.rx["owner_official"].finditer(owner)), default=-1)
+        personal = max((m.end() for m in self.rx["owner_personal"].finditer(owner)), default=-1)
+        if personal > official:
+            return "person"
+        if official >= 0:
+            return "office"
+        resume = {m.group() for m in self.rx["resume_words"].finditer(owner)}
+        return "person" if len(resume) >= 2 else None
+
     # -- the detector ----------------------------------------------------------------------
     def leaks(self, text: str, folded: str | None = None, today: dt.date | None = None) -> list[Leak]:
         """Every piece of personal information in ``text``, non-overlapping, in text order."""
@@ -652,12 +678,12 @@ class PrivacyRecognizer(Recognizer):
             span = c.start, c.end
             rs, re_ = scan.row(*span)
             c.info["row"] = (rs, re_)
-            c.info["personal_row"] = (
+            hard = (
                 bool(_others(cands, starts, c, strong, rs, re_))
-                or scan.any_word("personal_labels", rs, re_)
                 or (scan.field_line(c.start, c.end) and bool(_others(cands, starts, c, strong, *scan.block(*span))))
                 or any(x.info.get("home") for x in _others(cands, starts, c, ("address",), rs, re_))
             )
+            c.info["personal_row"] = hard or scan.any_word("personal_labels", rs, re_)
             if c.kind == "landline" and not c.info["personal_row"]:
                 c.info["drop"] = True  # an office number: most numbers in a notice, so decided cheaply
                 continue
@@ -665,7 +691,21 @@ class PrivacyRecognizer(Recognizer):
             if c.kind in ("mobile", "email"):
                 # An office's published contact number or mailbox: labelled, in a row without personal data.
                 label = scan.clause_before(c.start, 20)
-                c.info["contact"] = not c.info["personal_row"] and _labelled(label, w["contact_labels"])
+                labelled = _labelled(label, w["contact_labels"])
+                c.info["contact"] = not c.info["personal_row"] and labelled
+                if labelled:
+                    # Whose number the label introduces: the record before it decides.
+                    owner = scan.owner_context(c.start, cands)
+                    verdict = self._owner(owner)
+                    if c.info["contact"] and verdict == "person":
+                        # 户主…联系电话, a résumé's 联系电话, 个人邮箱: the person's own number
+                        c.info["contact"] = False
+                        c.info["personal_row"] = True
+                        c.info["named"] = c.info["named"] or self.find_name(owner) is not None
+                    elif not c.info["contact"] and not hard and verdict == "office":
+                        # 户主…；镇民政办联系电话：… on the same line: the office's number
+                        c.info["contact"] = True
+                        c.info["personal_row"] = False
         cands = [c for c in cands if not c.info.get("drop")]
         starts = [c.start for c in cands]
         reach = _NEIGHBOUR_REACH
