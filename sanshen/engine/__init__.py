@@ -1,8 +1,8 @@
 """Sanshen's content-check engine: a pure library (no Django).
 
 >>> from sanshen.engine import check
->>> [f.category for f in check("联系电话：13812345678，身份证号110101199003077571。")]
-['privacy', 'privacy']
+>>> [(f.category, f.text) for f in check("低保户张建国，身份证号110101199003077571，手机13812345678。")]
+[('privacy', '110101199003077571'), ('privacy', '13812345678')]
 """
 
 from __future__ import annotations

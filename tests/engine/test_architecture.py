@@ -24,3 +24,10 @@ def test_engine_never_imports_django():
 
 def test_one_family_per_category():
     assert sorted(cls.family for cls in FAMILIES) == sorted(CATEGORIES)
+
+
+def test_package_docstring_example_holds():
+    import doctest
+
+    result = doctest.testmod(sanshen.engine)
+    assert result.attempted >= 1 and result.failed == 0
