@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "sanshen.units",
     "sanshen.audit",
+    "sanshen.web",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sanshen.web.context_processors.layout",
             ],
         },
     },
@@ -138,6 +140,10 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# The login page belongs to sanshen.accounts (url names `login` and `logout`).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -1,7 +1,7 @@
 """URL configuration. Later apps add their pages here."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "三审 · 管理后台"
 admin.site.site_title = "三审"
@@ -9,4 +9,5 @@ admin.site.index_title = "管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("sanshen.web.urls")),
 ]

@@ -1,0 +1,118 @@
+"""The left navigation. Each app adds its pages with one entry in `ITEMS`.
+
+    NavItem("在线检查", "checks:online", section=CHECK, order=10, quick=True),
+    NavItem("账号台账", "accounts:ledger", section=ORG, order=20,
+            allowed=any_role(Role.SITE_ADMIN, Role.SUPERVISOR)),
+
+`allowed` is a predicate on the request (see the helpers below). An item whose URL name does not
+resolve (its app is not installed yet) is left out rather than breaking every page. Showing an
+item is only a convenience: every view still checks permissions itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from sanshen.units.models import Role  # noqa: F401  (for the predicates of entries in ITEMS)
+
+Predicate = Callable[[HttpRequest], bool]
+
+# Sections, in the order they are shown.
+WORK = "工作台"
+CHECK = "内容检查"
+ORG = "单位与账号"
+SYSTEM = "系统管理"
+SECTIONS = (WORK, CHECK, ORG, SYSTEM)
+
+
+def logged_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def superuser(request: HttpRequest) -> bool:
+    return logged_in(request) and request.user.is_superuser
+
+
+def user_roles(request: HttpRequest) -> frozenset[str]:
+    """Roles the user holds in any unit; read once per request."""
+    if not logged_in(request):
+        return frozenset()
+    cached = getattr(request, "_sanshen_roles", None)
+    if cached is None:
+        from sanshen.units.models import Membership
+
+        cached = frozenset(Membership.objects.filter(user=request.user).values_list("role", flat=True))
+        request._sanshen_roles = cached
+    return cached
+
+
+def any_role(*roles: str) -> Predicate:
+    """Users holding one of `roles` in some unit (superusers too)."""
+
+    def allowed(request: HttpRequest) -> bool:
+        return superuser(request) or bool(user_roles(request) & set(roles))
+
+    return allowed
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    section: str = WORK
+    order: int = 100
+    allowed: Predicate = logged_in
+    # Other URL name prefixes that should highlight this item (e.g. "units:" for the detail pages).
+    active_prefixes: tuple[str, ...] = ()
+    # Also shown among the dashboard's quick links.
+    quick: bool = False
+
+
+ITEMS: list[NavItem] = [
+    NavItem("首页", "home", section=WORK, order=10),
+    NavItem("单位", "units:tree", section=ORG, order=10, active_prefixes=("units:",), quick=True),
+    NavItem("管理后台", "admin:index", section=SYSTEM, order=90, allowed=superuser, active_prefixes=("admin:",)),
+]
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    active: bool
+
+
+def _current_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else ""
+
+
+def sections_for(request: HttpRequest, items: list[NavItem] | None = None) -> list[tuple[str, list[Link]]]:
+    """[(section, [links])] the user may see, sections in `SECTIONS` order, items by `order`."""
+    current = _current_name(request)
+    grouped: dict[str, list[tuple[int, str, Link]]] = {}
+    for item in ITEMS if items is None else items:
+        if not item.allowed(request):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current == item.url_name or any(current.startswith(p) for p in item.active_prefixes)
+        grouped.setdefault(item.section, []).append((item.order, item.label, Link(item.label, url, active)))
+    order = {name: i for i, name in enumerate(SECTIONS)}
+    return [
+        (section, [link for _, _, link in sorted(entries, key=lambda e: (e[0], e[1]))])
+        for section, entries in sorted(grouped.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    ]
+
+
+def quick_links_for(request: HttpRequest) -> list[Link]:
+    """The dashboard's quick links: items marked `quick` that the user may open."""
+    quick = [item for item in ITEMS if item.quick]
+    return [link for _, links in sections_for(request, quick) for link in links]
