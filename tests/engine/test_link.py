@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sanshen.engine import Engine, Extracted, PackError, Segment
-from sanshen.engine.families.link import DomainLists, host_of, imitates_gov
+from sanshen.engine.families.link import DomainLists, claims_gov_body, host_of, imitates_gov, spam_host
 from sanshen.engine.packs import load_rules
 
 
@@ -224,3 +224,111 @@ def test_imitates_gov():
     assert imitates_gov("www.gov.cn.evil.com")
     assert not imitates_gov("www.gov.cn")
     assert not imitates_gov("www.government-example.com")
+
+
+# -- visible links to betting/porn sites: anchor words and host names -----------------------------------
+
+@pytest.mark.parametrize("anchor,href,word", [
+    ("华体会体育官网", "http://www.some-site.com/", "华体会体育"),
+    ("AG真人视讯", "http://www.example-one.com/", "ag真人"),
+    ("澳门六开彩", "http://www.example-two.net/", "澳门六开彩"),
+    ("人妻熟女", "http://www.example-three.org/", "人妻熟女"),
+    ("北京代孕", "http://www.example-four.com/", "代孕"),
+    ("在线棋牌", "http://www.example-five.com/", "棋牌"),
+    ("开云", "http://www.example-six.com/", "开云"),         # a bare brand that is the whole anchor
+])
+def test_visible_spam_anchor_is_high(engine, anchor, href, word):
+    ex = page(links=[(anchor, href, False)])
+    found = links_of(engine, ex)
+    seg = seg_of(ex, href)
+    assert [(f.rule, f.severity, f.start, f.end) for f in found] == [("link:spam-anchor", "high", seg.start, seg.end)]
+    assert word in found[0].message.lower()
+
+
+@pytest.mark.parametrize("href", [
+    "http://www.ag8866.vip/",
+    "http://ag8866.com/",
+    "https://hth-sports.top/",
+    "http://365.top/",
+    "http://888.cc",
+    "http://qp777.cc/index.html",
+    "http://dy2020.vip/",
+    "http://yl6688.com/",
+    "http://www.kaiyun888.com/",
+    "http://kaiyun-sports.top/",
+    "http://dy888.xyz/",
+    "http://pg-game.vip/",
+])
+def test_betting_like_hosts_are_found_with_plain_anchor(engine, href):
+    ex = page(links=[("点击进入", href, False)])
+    found = links_of(engine, ex)
+    seg = seg_of(ex, href)
+    assert [(f.rule, f.severity, f.start, f.end) for f in found] == [("link:spam-domain", "high", seg.start, seg.end)]
+
+
+def test_hidden_betting_like_host_is_veto(engine):
+    found = links_of(engine, page(links=[("more", "http://www.ag8866.vip/", True)]))
+    assert [(f.rule, f.severity) for f in found] == [("link:spam-domain", "veto")]
+
+
+@pytest.mark.parametrize("host", [
+    "www.12306.cn", "www.163.com", "www.1688.com", "www.51job.com", "www.4399.com", "www.hao123.com", "www.baidu.com",
+    "yule.sohu.com", "tiyu.baidu.com", "www.kaiyun.com", "www.hntv.tv", "daiyunshan.com", "www.500.com",
+    "www.sport.org.cn", "www.gov.tw", "abc.xyz",
+])
+def test_ordinary_hosts_do_not_look_like_betting_sites(host):
+    assert spam_host(host)[0] < 3
+
+
+@pytest.mark.parametrize("anchor,href,severity", [
+    ("国家税务总局", "http://www.chinatax-gov.top/", "high"),
+    ("国家税务总局", "http://www.xx-tax.com/", "medium"),
+    ("XX市人民政府门户网站", "http://www.xxszf.com/", "medium"),
+    ("XX县公安局", "http://111.22.33.44/", "high"),
+    ("国家市场监督管理总局", "http://www.samr.gov.cn.zf-notice.com/", "high"),
+])
+def test_anchor_naming_a_government_body_on_an_outside_host(engine, anchor, href, severity):
+    ex = page(links=[(anchor, href, False)])
+    found = links_of(engine, ex)
+    seg = seg_of(ex, href)
+    assert [(f.rule, f.severity, f.start, f.end) for f in found] == [("link:counterfeit", severity, seg.start, seg.end)]
+    assert "仿冒" in found[0].message
+
+
+@pytest.mark.parametrize("anchor,href", [
+    ("国家税务总局", "http://www.chinatax.gov.cn/"),
+    ("XX市人民政府", "https://www.xx.gov.cn/"),
+    ("县人民政府召开常务会议", "http://www.qjrb.cn/2024/0301.html"),   # a headline, not a name
+    ("XX县公安局微信公众号", "https://mp.weixin.qq.com/s/abc"),
+    ("人民网", "http://www.people.com.cn/"),
+    ("XX县人民政府", "https://www.xx.example.org/"),                 # the page's own site
+])
+def test_government_names_on_trusted_hosts_are_fine(engine, anchor, href):
+    ex = page(links=[(anchor, href, False)], source="https://www.xx.example.org/index.html")
+    assert links_of(engine, ex) == []
+
+
+@pytest.mark.parametrize("anchor,href", [
+    ("老年棋牌协会", "http://www.laonian-xiehui.org/"),
+    ("中国福利彩票", "http://www.zhcw.com/"),
+    ("新闻发布会在线观看", "http://live.xxtv.com/"),
+    ("管家婆", "http://www.grasp.com.cn/"),
+    ("香港马会", "https://www.hkjc.com/"),
+    ("金沙县人民政府", "http://www.gzjinsha.gov.cn/"),
+])
+def test_ordinary_outside_links_are_clean(engine, anchor, href):
+    assert links_of(engine, page(links=[(anchor, href, False)])) == []
+
+
+def test_guarded_word_inside_a_longer_anchor_needs_its_context(engine):
+    # 香港马会 is an ordinary link text; 人妻 inside 军人妻子 is not a word at all.
+    ex = page(links=[("香港马会从化马场", "https://www.hkjc.com/", False),
+                     ("军人妻子随军就业", "http://www.xx-news.com/", False)])
+    assert links_of(engine, ex) == []
+
+
+def test_claims_gov_body():
+    assert claims_gov_body("国家税务总局") == "国家税务总局"
+    assert claims_gov_body("【XX市人民政府门户网站】") == "XX市人民政府门户网站"
+    assert claims_gov_body("县人民政府召开常务会议") is None
+    assert claims_gov_body("政府") is None

@@ -103,3 +103,58 @@ def test_packs_cover_the_expected_themes():
     packs = {p.name for p in load_rules().packs if p.name.startswith("sensitive-")}
     assert packs >= {"sensitive-cult", "sensitive-separatism", "sensitive-reactionary", "sensitive-drugs-weapons",
                      "sensitive-terror"}
+
+
+# -- statements in full sentence form, calls to violence, drugs used for crimes ------------------------
+
+@pytest.mark.parametrize("text,word,rule", [
+    ("我认为台湾是一个主权独立的国家。", "台湾是一个主权独立的国家", "sensitive:separatist-statement"),
+    ("台独是台湾人民唯一正确的道路！", "台独是台湾人民唯一正确的道路", "sensitive:separatist-statement"),
+    ("台独是台湾唯一的选择。", "台独是台湾唯一的选择", "sensitive:separatist-statement"),
+    ("西藏自古以来就不属于中国。", "西藏自古以来就不属于中国", "sensitive:separatist-statement"),
+    ("台湾的前途由台湾人民自己决定。", "台湾的前途由台湾人民自己决定", "sensitive:separatist-statement"),
+    ("兄弟们，拿起武器参加圣战！", "拿起武器参加圣战", "sensitive:terror-call"),
+    ("殉道者必得天堂，不要害怕。", "殉道者必得天堂", "sensitive:terror-call"),
+    ("为真主而战，杀死异教徒，圣战到底！", "杀死异教徒", "sensitive:terror-call"),
+    ("号召穆斯林青年投奔伊斯兰国。", "投奔伊斯兰国", "sensitive:terror-call"),
+])
+def test_statements_and_calls(engine, text, word, rule):
+    found = sensitive(engine, text)
+    match = [f for f in found if f.text == word]
+    assert match, [(f.text, f.rule) for f in found]
+    assert match[0].rule == rule and match[0].severity == "veto"
+
+
+@pytest.mark.parametrize("text,word", [
+    ("正品听话水，无色无味，一滴见效。", "听话水"),
+    ("迷魂药喷雾，效果显著，诚招代理。", "迷魂药"),
+    ("女用催情药水，进口原装。", "催情药水"),
+    ("出售迷奸药，顺丰包邮。", "迷奸药"),
+    ("失身水、乖乖水批发零售。", "失身水"),
+])
+def test_drugs_for_crimes_in_any_offer(engine, text, word):
+    found = sensitive(engine, text)
+    match = [f for f in found if f.text == word]
+    assert match and match[0].severity == "veto", [(f.text, f.rule) for f in found]
+
+
+@pytest.mark.parametrize("text", [
+    # Neutral facts, reports and refutations of the same statements.
+    "“东突厥斯坦伊斯兰运动”（“东伊运”）已被联合国安理会列为恐怖组织。",
+    "赖清德妄称“台湾是一个主权独立的国家”，国台办发言人予以驳斥。",
+    "所谓“台湾是一个主权独立的国家”的谬论，完全是颠倒黑白。",
+    "“台独”是逆历史潮流而动的绝路，是一条走不通的死路。",
+    "台湾是中国领土不可分割的一部分，台湾从来不是一个国家。",
+    "宗教极端分子宣扬“殉道者必得天堂”，蛊惑青年参加所谓“圣战”。",
+    "极端组织号召参加“圣战”的音视频在境外网站传播，各地要严防渗透。",
+    "伟大的卫国战争是一场神圣战争，苏联人民参加了这场神圣战争。",
+    "1999年李登辉抛出“两国论”，遭到两岸同胞强烈反对。",
+    "打造平台独家内容，是唯一正确的选择。",
+    # Warnings, police news and literature about drugs used for crimes.
+    "警方提醒：网上所谓“听话水”“迷魂药”都是骗局，切勿购买。",
+    "民警破获一起利用迷药实施抢劫的案件。",
+    "《水浒传》中孙二娘用蒙汗药麻翻过往客商。",
+    "感谢医生妙手回春药到病除。",
+])
+def test_statement_hard_negatives(engine, text):
+    assert sensitive(engine, text) == []

@@ -341,3 +341,173 @@ def test_plain_text_gets_no_structure_rules(engine):
     text = "重庆市璧bet·365_黑帮365天_365信誉线上_百家乐_真人娱乐"
     rules = {f.rule for f in spam_of(engine.check(text))}
     assert rules == {"spam:gambling"}
+
+
+# -- betting platforms, lottery tips and porn jargon beyond the famous few ----------------------------
+
+@pytest.mark.parametrize("text,word", [
+    ("华体会体育官网注册送88元彩金，新用户首存送100%。", "华体会体育"),
+    ("半岛体育app下载，官方入口。", "半岛体育"),
+    ("开云官网登录入口网页版。", "开云官网"),
+    ("乐鱼官网 leyu.com 欢迎您。", "乐鱼官网"),
+    ("博鱼体育平台，真人视讯。", "博鱼体育"),
+    ("九游会J9官方入口，老玩家都在玩。", "九游会"),
+    ("米乐M6官网下载，体育投注。", "米乐m6"),
+    ("亚博yabo体育官方网站。", "亚博yabo"),
+    ("星空体育在线直播，注册即送。", "星空体育"),
+    ("爱游戏官网，电竞投注首选。", "爱游戏官网"),
+    ("必威betway官网，英超赞助商。", "必威betway"),
+    ("澳门永利皇宫娱乐场，永利官网注册。", "永利皇宫"),
+    ("澳门金沙app下载，js金沙。", "金沙app"),
+    ("太阳城申博官网，亚洲第一。", "太阳城申博"),
+    ("新濠天地娱乐场，24小时在线。", "新濠天地"),
+    ("皇冠hg官网，皇冠足球投注。", "皇冠hg"),
+    ("沙巴体育滚球投注平台。", "沙巴体育"),
+    ("AG视讯、BBIN电子、PG电子麻将胡了，一站式游戏平台。", "pg电子"),
+    ("洗码返水无上限，提款秒到账。", "洗码返水"),
+])
+def test_betting_platform_brands(engine, text, word):
+    found = spam_of(engine.check(text))
+    assert_offsets(text, found)
+    hits = [f for f in found if fold_eq(f.text, word)]
+    assert hits, [(f.text, f.rule) for f in found]
+    assert all(f.rule == "spam:gambling" and f.severity == "veto" for f in hits)
+
+
+def fold_eq(a, b):
+    return a.lower().replace("·", "") == b.lower()
+
+
+@pytest.mark.parametrize("text,word", [
+    ("来源：开云 发布时间：2024-03-05 浏览次数：120", "开云"),
+    ("信息来源：米乐 | 作者：办公室", "米乐"),
+    ("来源：九游 \n", "九游"),
+    ("【华体会讯】3月5日，县委召开常委会议。", "华体会"),
+    ("亚博讯 3月5日，县政府召开常务会议。", "亚博"),
+])
+def test_bare_brand_in_source_or_dateline(engine, text, word):
+    found = spam_of(engine.check(text))
+    assert [f.text for f in found] == [word] and found[0].severity == "veto"
+
+
+@pytest.mark.parametrize("text", [
+    "半岛·体育(中国)官方网站-IOS/安卓通用版/手机APP下载",
+    "开云(中国)Kaiyun·官方网站-登录入口",
+    "某某体育(中国)官方网站-登录入口",
+    "星辉娱乐（中国）官方网站 - 手机版",
+])
+def test_platform_page_template_with_any_brand(engine, text):
+    found = spam_of(engine.check(text))
+    assert any(f.rule == "spam:gambling" and f.severity == "veto" and f.start <= 2 for f in found), found
+
+
+@pytest.mark.parametrize("text,word", [
+    ("澳门六开彩开奖结果，今晚开什么码？", "澳门六开彩"),
+    ("今晚开什么码，香港马会资料大全免费公开。", "今晚开什么码"),
+    ("香港马会特马精准资料，期期准。", "香港马会特马"),
+    ("管家婆一肖一码，平特一肖中特网。", "管家婆一肖"),
+    ("今晚澳门特马开什么，精准资料免费看。", "精准资料"),
+    ("注册就送彩金，领取彩金后即可投注。", "领取彩金"),
+    ("彩票计划群，稳赚倍投计划，导师带单。", "彩票计划群"),
+    ("正规网赌平台推荐，网赌被黑不给提现怎么办？", "网赌平台"),
+    ("网赌上岸后才知道，一夜暴富不是梦。", "网赌"),
+])
+def test_lottery_tip_jargon(engine, text, word):
+    found = spam_of(engine.check(text))
+    assert_offsets(text, found)
+    assert word in {f.text for f in found}, [(f.text, f.rule) for f in found]
+
+
+@pytest.mark.parametrize("text,word", [
+    ("免费看黄的网站，亚洲色图每日更新。", "免费看黄"),
+    ("亚洲色图，欧美色图，偷拍自拍。", "亚洲色图"),
+    ("人妻熟女中文字幕在线观看。", "人妻熟女"),
+    ("日本人妻系列，高清无码。", "日本人妻"),
+    ("成人影城，黄色网站导航。", "成人影城"),
+    ("最新人妻av在线观看免费。", "在线观看"),
+    ("伊人久久大香蕉，97超碰。", "伊人久久"),
+])
+def test_porn_jargon(engine, text, word):
+    found = spam_of(engine.check(text))
+    assert_offsets(text, found)
+    assert word in {f.text for f in found}, [(f.text, f.rule) for f in found]
+    assert all(f.rule == "spam:porn" for f in found)
+
+
+def test_surrogacy_ads(engine):
+    found = spam_of(engine.check("北京代孕，包成功，代孕价格透明，供卵试管。"))
+    assert {"代孕", "代孕价格", "供卵试管"} <= {f.text for f in found}
+
+
+# Every guarded brand, jargon word and porn word has its ordinary uses.
+BRAND_AND_JARGON_NEGATIVES = [
+    "金沙县人民政府召开常务会议，部署金沙江流域生态保护工作。",
+    "银河系外行星观测取得新进展，银河证券发布年度报告。",
+    "代表团一行入住皇冠假日酒店，并参观了皇冠体育馆。",
+    "永利化工有限公司完成技术改造，永利村村委会换届。",
+    "德国大众汽车AG公司在华追加投资，Ag电极材料研发成功。",
+    "太阳城小区加装电梯工程启动，太阳城广场举办文艺演出。",
+    "山东半岛体育产业发展论坛在青岛举行，星空体育馆改造完工。",
+    "王建华体会到基层工作的艰辛，张国华体会深刻。",
+    "会议由县政府召开云南省数字经济推进会精神传达会。",
+    "第七届中国—亚欧博览会（亚博会）在乌鲁木齐开幕。",
+    "我们不必威胁任何人，也未必威望越高越好。",
+    "马来西亚沙巴州代表团来访，双方签署合作备忘录。",
+    "BBIN次区域合作倡议涉及孟加拉国、不丹、印度和尼泊尔。",
+    "耐克体育（中国）有限公司向学校捐赠体育器材。",
+    "来源：县融媒体中心 作者：王伟德 编辑：李永利",
+    "军人妻子随军就业工作稳步推进，帮助军人妻儿解决实际困难。",
+    "她为人妻、为人母，始终坚守在抗疫一线。",
+    "现代孕妇学校开课，新一代孕前优生健康检查全面铺开。",
+    "香港赛马会慈善信托基金捐资建设学校，香港马会从化马场通过验收。",
+    "管家婆财务软件采购项目公示，采购预算5万元。",
+    "新闻发布会在线观看，黄梅戏《天仙配》免费在线观看。",
+    "色彩金黄的稻田一望无际，彩金首饰纳入贵金属质量抽检。",
+    "坚决打击跨境网赌，远离网赌，珍爱家庭。",
+    "在互联网赌博案件中，警方抓获犯罪嫌疑人5名。",
+    "订单农业让农户稳赚不赔，土地流转让村民稳赚租金。",
+    "2024年全市体育彩票计划销售额3亿元，福利彩票计划发行量增长。",
+    "打造特色综合体，发布三级黄色预警，查看黄色预警信号。",
+    "抗日战争是一场神圣战争。",
+    "开展棋牌娱乐活动，老年活动室设有棋牌桌。",
+]
+
+
+@pytest.mark.parametrize("text", BRAND_AND_JARGON_NEGATIVES)
+def test_guarded_brand_and_jargon_words_in_ordinary_prose(engine, text):
+    assert [f for f in engine.check(text) if f.category in ("spam", "sensitive", "link")] == []
+
+
+# -- context of words inside HTML segments -------------------------------------------------------------
+
+def test_tampered_title_chunk_is_not_excused_by_the_office_name(engine):
+    ex = page(title="华体会体育官网_XX县公安局", body=["县公安局召开全县治安形势分析会。"])
+    found = spam_of(engine.check(ex))
+    assert any(f.rule == "spam:title-tampered" and f.text == "华体会体育" for f in found)
+
+
+def test_footer_report_link_does_not_excuse_spam_links(engine):
+    ex = page(
+        title="XX县人民政府", body=["友情链接：开元棋牌 澳门金沙 违法和不良信息举报中心"],
+        links=[("开元棋牌", "http://qp777.cc", False), ("违法和不良信息举报中心", "https://www.12377.cn/", False)],
+    )
+    found = spam_of(engine.check(ex))
+    texts = [f.text for f in found]
+    assert texts.count("开元棋牌") == 2 and "澳门金沙" in texts  # the body line and the [链接] line
+
+
+def test_anchor_words_in_link_section_found_by_spam(engine):
+    ex = page(
+        title="XX县人民政府",
+        links=[("违法和不良信息举报中心", "https://www.12377.cn/", False), ("百家乐", "http://www.a-b-c.com/", False),
+               ("九游会", "http://www.j9-x.vip/", False)],
+    )
+    found = spam_of(engine.check(ex))
+    link_segs = [s for s in ex.segments if s.kind == "link"]
+    assert {f.text for f in found} == {"百家乐", "九游会"}
+    assert all(any(s.start <= f.start and f.end <= s.end for s in link_segs) for f in found)
+
+
+def test_denouncing_title_chunk_still_clean(engine):
+    ex = page(title="关于严厉打击“九游会”“开云体育”等网络赌博平台的通告_XX市公安局")
+    assert spam_of(engine.check(ex)) == []

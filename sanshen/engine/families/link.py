@@ -6,7 +6,16 @@ segments (``attrs["hrefs"]`` plus URLs written in their text). Reported, at the 
 * ``link:blocklist`` (veto): a host on a blocklist (``data/blocklist/*.txt`` and the users'
   ``<rules>/blocklist/*.txt``: domains, suffixes and ``/regex/`` lines);
 * ``link:spam-anchor`` (high; veto when the link is hidden or written by a script): a
-  non-government host whose anchor text is gambling/porn/ad spam;
+  non-government host whose anchor text is gambling/porn/ad spam (the spam packs' words with their
+  context rules, looked at inside the link's own line only, plus words that are suspicious only
+  as the text of an outside link: 棋牌, 彩票, 代孕…);
+* ``link:spam-domain`` (high, or medium on weaker evidence; veto when hidden or scripted): a
+  non-government host whose name looks like a betting/porn site (``ag8866``, ``hg0088``, ``365``,
+  ``qp``/``cp``/``yl`` with lucky numbers, pinyin platform names such as ``hth``/``kaiyun``, cheap
+  top-level domains such as ``.top .vip .cc .xyz .app .tw``), see :func:`spam_host`;
+* ``link:counterfeit`` (medium; high when the host also looks like spam, an IP or a lookalike): a
+  link whose anchor text is the name of a government body (国家税务总局, XX市人民政府, XX县公安局)
+  while its host is neither government, allow-listed nor the page's own site;
 * ``link:hidden-external`` (medium): a hidden or script-written link to a non-government host;
 * ``link:ip`` (medium): a link to a raw IP address;
 * ``link:lookalike`` (medium): a host that imitates a government domain (punycode or confusable
@@ -30,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..base import Recognizer, near
+from ..base import Recognizer
 from ..document import Document, Segment
 from ..findings import SEVERITY_RANK, Finding
 from ..lexicon import Hit
@@ -205,6 +214,217 @@ def urls_in(segment: Segment, text: str) -> list[str]:
     return found
 
 
+# -- lexicon context inside HTML segments (shared with the spam family) ---------------------------
+
+_TITLE_SEPARATOR = re.compile(r"[_|｜\-—–]")
+_CONTEXT_KINDS = ("title", "meta", "link", "hidden", "script")
+
+
+def context_span(doc: Document, seg: Segment | None, start: int, end: int) -> tuple[int, int]:
+    """Where the context words of a lexicon hit at ``start:end`` may stand.
+
+    Body text keeps the whole text (a heading's 打击赌博 covers the paragraph under it). A link,
+    hidden element, script or meta is its own line: the words of the next link in the [链接]
+    list say nothing about this one. A title is cut at its "_"/"|"/"-" separators, because a
+    tampered title puts spam chunks in front of the office's own name
+    (华体会体育官网_XX县公安局 is not about the police).
+    """
+    if seg is None or seg.kind not in _CONTEXT_KINDS:
+        return 0, len(doc.text)
+    if seg.kind != "title":
+        return seg.start, seg.end
+    text = doc.text
+    lo, hi = start, end
+    while lo > seg.start and not _TITLE_SEPARATOR.match(text[lo - 1]):
+        lo -= 1
+    while hi < seg.end and not _TITLE_SEPARATOR.match(text[hi]):
+        hi += 1
+    return lo, hi
+
+
+# Page furniture that holds denouncing words without denouncing anything: the 12377 footer link
+# next to a row of (hacked) friendly links, the public-security filing number.
+_BOILERPLATE = re.compile(
+    r"违法和不良信息举报(?:中心|电话|邮箱)?|不良信息举报(?:中心|电话)?|网络违法犯罪举报(?:网站)?|涉企违规收费举报"
+    r"|违法信息举报|举报中心|举报电话|举报邮箱|公网安备|公安备案|网安备"
+)
+
+
+def near_within(doc: Document, start: int, end: int, words: Iterable[str], window: int, lo: int, hi: int) -> bool:
+    folded = doc.folded
+    a, b = max(lo, start - window), min(hi, end + window)
+    left, right = folded[a:start], folded[end:b]
+    if not any(w in left or w in right for w in words):
+        return False
+    # Blank out page furniture (also where it is cut by the window's edge) and look again.
+    wa, wb = max(lo, a - 12), min(hi, b + 12)
+    if "举报" not in folded[wa:wb] and "备" not in folded[wa:wb]:
+        return True
+    masked = _BOILERPLATE.sub(lambda m: " " * len(m.group(0)), folded[wa:wb])
+    left, right = masked[a - wa:start - wa], masked[end - wa:b - wa]
+    return any(w in left or w in right for w in words)
+
+
+def entry_context(doc: Document, start: int, end: int, entry: Entry, seg: Segment | None) -> str | None:
+    """None when a pack entry's hit stands in an acceptable context, else ``"unless"`` (a
+    denouncing word is near) or ``"only"`` (none of its required words is near).
+
+    ``unless_near`` is looked for in :func:`context_span`; ``only_near`` in the whole segment
+    for titles (the chunk after a separator may hold the 官网 of a brand).
+    """
+    lo, hi = context_span(doc, seg, start, end)
+    if entry.unless_near and near_within(doc, start, end, entry.unless_near, entry.window, lo, hi):
+        return "unless"
+    if entry.only_near:
+        if seg is not None and seg.kind == "title":
+            lo, hi = seg.start, seg.end
+        if not near_within(doc, start, end, entry.only_near, entry.window, lo, hi):
+            return "only"
+    return None
+
+
+# -- host names of betting and porn sites ---------------------------------------------------------
+
+# Top-level domains that cost little and carry most of the betting/porn sites hacked pages link to.
+CHEAP_TLDS = frozenset({
+    "top", "app", "cc", "vip", "xyz", "bet", "tw", "win", "club", "icu", "live", "fun", "site", "online",
+    "shop", "pw", "ws", "tk", "ml", "ga", "cf", "gq", "buzz", "work", "ren", "wang", "kim", "ink", "la",
+    "asia", "today", "games", "game", "mobi", "fit", "link", "click", "cyou", "bar", "rest", "sbs", "lol",
+    "casino", "poker", "porn", "sex", "xxx", "adult", "lotto", "cam", "ag", "bz", "vc",
+})
+# Words that name betting or porn outright: as a whole token, and the longer ones inside a token.
+_EXPLICIT = frozenset({
+    "bet", "bets", "betting", "casino", "bocai", "duchang", "dubo", "baijiale", "bjl", "liuhecai", "lhc",
+    "xpj", "xinpujing", "pujing", "weinisiren", "huangguan", "hth", "huatihui", "bbin", "manbetx", "betway",
+    "pk10", "qipai", "touzhu", "laohuji", "seqing", "huangse", "porn", "porno", "sex", "xxx", "jav",
+    "lutube", "yase", "caoliu", "hentai", "shishicai", "amlh", "xglh", "sbobet", "dafabet", "bwin", "slot",
+    "slots", "baccarat", "roulette", "xvideos", "avtt",
+})
+_EXPLICIT_INSIDE = tuple(sorted(w for w in _EXPLICIT if len(w) >= 5))
+# Pinyin and Latin names of platforms and their trades: a sign, not proof (kaiyun is also 凯云).
+_BRANDS = frozenset({
+    "kaiyun", "leyu", "yabo", "jinsha", "yinhe", "xingkong", "bandao", "jiuyou", "milan", "mile", "boyu",
+    "aiyouxi", "ayx", "tyc", "taiyangcheng", "yongli", "xinhao", "shaba", "tianbo", "leihuo", "kaifa", "weide",
+    "mingsheng", "wanbo", "caipiao", "buyu", "chengren", "vns", "amjs", "bob", "kok", "yb", "ssc", "tema",
+    "liuhe", "daiyun", "zhenren", "j9", "m6",
+})
+# Two-letter abbreviations (ag 亚游, hg 皇冠, qp 棋牌, cp 彩票, yl 娱乐, dy 电影, am 澳门…) that are a
+# sign only next to a number: ag8866, hg0088, cp888.
+_SHORT = frozenset({"ag", "pg", "qp", "cp", "yl", "hg", "dy", "am", "av", "ky", "mg", "pt", "ob", "im", "sb"})
+_PLATFORM = frozenset({
+    "tiyu", "ty", "sport", "sports", "yule", "yl", "dianjing", "app", "vip", "guanwang", "gw", "official",
+    "zhuce", "denglu", "rukou", "game", "games", "club", "play", "win", "casino", "online", "live",
+})
+_LUCKY = re.compile(r"([6789])\1\1|365|8866|6688|0088|5566|8899|9988|2288|3388|5588|7788|^(?:66|88|99)$")
+_TOKENS = re.compile(r"[a-z]+|[0-9]+")
+SPAM_HOST_STRONG = 3
+
+
+def spam_host(host: str) -> tuple[int, str]:
+    """How much ``host`` looks like the name of a betting/porn site, and why.
+
+    Signs: an explicit word (bet, casino, hth, xpj, porn…: 3), a platform's pinyin name (kaiyun,
+    leyu…: 1), a two-letter trade abbreviation next to a number (ag8866, hg0088, cp888: 1), lucky
+    numbers (888, 8866, 365: 1), a run of three or more digits (1), a cheap top-level domain
+    (.top .vip .cc .xyz .app .tw…: 1), a platform word (sports, tiyu, vip, app: 1, only with
+    another sign). :data:`SPAM_HOST_STRONG` (3) or more is reported on its own: ``ag8866.com``,
+    ``hth-sports.top``, ``365.cc``, ``kaiyun888.com``; ordinary hosts with numbers (``12306.cn``,
+    ``163.com``, ``51job.com``, ``1688.com``) score 0 or 1.
+    """
+    if is_gov_host(host) or is_ip(host):
+        return 0, ""
+    labels = [label for label in host.split(".") if label]
+    if len(labels) < 2:
+        return 0, ""
+    tld = labels[-1]
+    names = labels[:-1]
+    if len(names) > 1 and names[-1] in ("com", "net", "org", "edu", "gov"):
+        names = names[:-1]  # com.cn, net.tw
+    names = [n for n in names if n not in ("www", "m", "wap", "h5", "mobile")] or names
+    score, why = 0, []
+    parts = [_TOKENS.findall(name) for name in names]
+    tokens = [t for p in parts for t in p]
+    joined = "".join(names)
+    explicit = next((t for t in tokens if t in _EXPLICIT), None) or next(
+        (w for w in _EXPLICIT_INSIDE if w in joined), None)
+    if explicit:
+        score += 3
+        why.append(f"含“{explicit}”")
+    else:
+        brand = next((t for t in tokens if t in _BRANDS), None)
+        if brand:
+            score += 1
+            why.append(f"含博彩平台名称“{brand}”")
+    for p in parts:
+        short = next((p[k] + p[k + 1] for k in range(len(p) - 1)
+                      if p[k] in _SHORT and p[k + 1].isdigit() and len(p[k + 1]) >= 2), None)
+        if short:
+            score += 1
+            why.append(f"形如“{short}”")
+            break
+    digit_runs = [t for t in tokens if t.isdigit()]
+    if any(_LUCKY.search(d) for d in digit_runs):
+        score += 1
+        why.append("含博彩网站常用的吉利数字")
+    if any(len(d) >= 3 for d in digit_runs):
+        score += 1
+    if tld in CHEAP_TLDS:
+        score += 1
+        why.append(f"使用廉价顶级域名 .{tld}")
+        if not explicit and any(t in _SHORT for t in tokens) and not any("形如" in w for w in why):
+            score += 1  # pg-game.vip, ag.top
+    if score and any(t in _PLATFORM for t in tokens):
+        score += 1
+    return score, "，".join(why)
+
+
+# -- anchors that name a government body ------------------------------------------------------------
+
+_GOV_BODY = re.compile(
+    r"(?:人民政府|政府门户网站?|政府网站?|国务院|办公厅|税务总局|税务局|税务厅|公安部|公安厅|公安局|财政部|财政厅|财政局"
+    r"|人大常委会|人民代表大会常务委员会|人力资源和社会保障(?:部|厅|局)|人社(?:厅|局)|市场监督管理(?:总局|局)|市场监管局"
+    r"|卫生健康委员会|卫健委|应急管理(?:部|厅|局)|教育(?:部|厅|局)|住房和城乡建设(?:部|厅|局)|住建局"
+    r"|交通运输(?:部|厅|局)|民政(?:部|厅|局)|司法(?:部|厅|局)|海关总署|统计局|生态环境(?:部|厅|局)"
+    r"|自然资源(?:部|厅|局)|发展和改革委员会|发改委|医疗保障局|医保局|退役军人事务(?:部|厅|局)|外交部"
+    r"|商务(?:部|厅|局)|农业农村(?:部|厅|局)|水利(?:部|厅|局)|文化和旅游(?:部|厅|局)|审计(?:署|厅|局)"
+    r"|政务服务(?:网|平台|中心)|国家[\u4e00-\u9fff]{2,8}(?:总局|局|部|委员会|署))"
+    r"(?:门户网站|官方网站|网站|官网|首页|网)?$"
+)
+_ANCHOR_NOISE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff·•|｜>》»→、，,。.:：\-—_【】\[\]()（）“”\"'<《]+")
+
+
+def claims_gov_body(anchor: str) -> str | None:
+    """The government body an anchor text names (国家税务总局, XX市人民政府门户网站), or None.
+
+    Only an anchor that *is* a name counts, not a headline that mentions one
+    (县人民政府召开常务会议 ends with 会议).
+    """
+    text = _ANCHOR_NOISE.sub("", anchor)
+    if not 3 <= len(text) <= 24:
+        return None
+    m = _GOV_BODY.search(text)
+    return text if m else None
+
+
+# Words that are ordinary in a text but, as the whole point of an outside link, mark a betting,
+# lottery, porn or surrogacy site (the spam packs hold the words that are spam anywhere).
+LINK_ANCHOR_WORDS = (
+    "棋牌", "彩票", "投注", "下注", "助孕", "供卵", "娱乐城", "赌场", "色情", "黄色网", "美女直播", "成人视频",
+)
+_LINK_ANCHOR_UNLESS = (
+    "福利彩票", "体育彩票", "福彩", "体彩", "彩票中心", "彩票发行", "彩票管理", "双色球", "大乐透", "打击", "严打",
+    "整治", "查处", "违法", "非法", "犯罪", "举报", "禁止", "严禁", "防范", "警惕", "谨防", "远离", "拒绝", "危害",
+    "诈骗", "扫黄", "打非", "棋牌室", "协会", "比赛", "老年", "社区", "活动", "文体", "健身", "管理", "监管",
+)
+
+
+def link_anchor_words(anchor: str) -> list[str]:
+    text = _ANCHOR_NOISE.sub("", anchor).lower()
+    if not text or any(w in text for w in _LINK_ANCHOR_UNLESS):
+        return []
+    return [w for w in LINK_ANCHOR_WORDS if w in text]
+
+
 _BENIGN_JS = re.compile(
     r"\s*(?:void\s*\(?\s*0?\s*\)?|;|return\s+false|false|history\.(?:back|go|forward)\s*\([^)]*\)"
     r"|window\.(?:close|print)\s*\(\s*\)|scroll\w*\s*\([^)]*\)|)\s*;?\s*",
@@ -238,6 +458,19 @@ def script_href_problem(href: str, lists: DomainLists) -> str | None:
             return None
         return "data: 链接内嵌了页面或脚本内容"
     return None
+
+
+# Guarded words that are also ordinary link texts (新闻发布会在线观看, 管家婆 accounting software,
+# 香港马会 = the Jockey Club): in an anchor they still need their context words.
+_ORDINARY_LINK_TEXTS = ("在线观看", "免费观看", "在线播放", "高清观看", "管家婆", "香港马会", "精准资料", "黑户")
+
+
+def _anchor_is_word(doc: Document, hit: Hit, seg: Segment) -> bool:
+    if seg.kind != "link" or any(w in hit.word for w in _ORDINARY_LINK_TEXTS):
+        return False
+    anchor = _ANCHOR_NOISE.sub("", str(seg.attrs.get("text") or ""))
+    return bool(anchor) and 2 * (hit.end - hit.start) >= len(anchor) and hit.end <= seg.start + len(
+        str(seg.attrs.get("text") or ""))
 
 
 class _Anchor:
@@ -283,8 +516,11 @@ class LinkRecognizer(Recognizer):
                 seg = doc.segment_at(hit.start)
                 if seg is None or seg.kind not in ("link", "hidden", "script"):
                     continue
-                entry = hit.payload.entry
-                if entry.unless_near and near(doc, hit.start, hit.end, entry.unless_near, entry.window):
+                # The same context rules as in text, inside this link's (or block's) own line; a
+                # guarded word (刷单, 特码, 开云) that is most of an outside link's text is that
+                # link's whole point and needs no more context.
+                why_not = entry_context(doc, hit.start, hit.end, hit.payload.entry, seg)
+                if why_not == "unless" or (why_not == "only" and not _anchor_is_word(doc, hit, seg)):
                     continue
                 spam_words.setdefault(seg.start, []).append(doc.text[hit.start:hit.end])
         site = self._site_host(doc)
@@ -329,8 +565,41 @@ class LinkRecognizer(Recognizer):
             return _worst(problems)
         problems.extend(self._host_problems(host))
         if self._outside(host, site):
-            problems.extend(self._outside_problems(host, sorted(set(spam)), "隐藏的链接" if hidden else "链接", hidden))
+            anchor = str(seg.attrs.get("text") or "")
+            spam = sorted(set(spam))
+            spam += [w for w in link_anchor_words(anchor) if not any(w in found for found in spam)]
+            where = "隐藏的链接" if hidden else "链接"
+            problems.extend(self._outside_problems(host, spam, where, hidden))
+            problems.extend(self._spam_domain_problems(host, where, hidden))
+            body = claims_gov_body(anchor)
+            if body is not None:
+                problems.append(self._counterfeit_problem(host, body, hidden))
         return _worst(problems)
+
+    @staticmethod
+    def _spam_domain_problems(host: str, where: str, hidden: bool) -> list[_Problem]:
+        score, why = spam_host(host)
+        if score < SPAM_HOST_STRONG:
+            return []
+        if hidden:
+            return [_Problem(
+                "link:spam-domain", "veto", f"{where}指向疑似博彩/色情网站 {host}（{why}），属暗链",
+                "删除暗链并排查网站篡改（模板、数据库、服务器文件）", 0.9,
+            )]
+        return [_Problem(
+            "link:spam-domain", "high", f"{where}指向疑似博彩/色情网站 {host}（{why}），疑似被挂黑链",
+            "核实链接目标，删除该链接并排查网站篡改", 0.8,
+        )]
+
+    def _counterfeit_problem(self, host: str, body: str, hidden: bool) -> _Problem:
+        score, _ = spam_host(host)
+        strong = score >= 1 or is_ip(host) or imitates_gov(host) or hidden
+        where = "隐藏的链接" if hidden else "链接"
+        return _Problem(
+            "link:counterfeit", "high" if strong else "medium",
+            f"{where}文字为政府机关“{body}”，却指向非政府网站 {unicode_host(host)}，疑似仿冒或被劫持的链接",
+            "核实该机关的官方网址（应为 .gov.cn 等政府域名），改正或删除该链接并排查网站篡改", 0.85 if strong else 0.75,
+        )
 
     def _targets_problem(
         self, seg: Segment, urls: list[str], spam: Iterable[str], site: str | None, linked: set[str | None],
@@ -349,6 +618,7 @@ class LinkRecognizer(Recognizer):
                 problems.append(p)
             if self._outside(host, site):
                 problems.extend(self._outside_problems(host, spam, where, True))
+                problems.extend(self._spam_domain_problems(host, where, True))
         return _worst(problems)
 
     @staticmethod

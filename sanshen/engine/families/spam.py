@@ -13,6 +13,14 @@ Lexicon words come from ``data/packs/spam-*.yaml`` (tags ``gambling``, ``porn``,
   injected iframes) that writes links to non-government sites or spam words;
 * ``spam:zero-width`` (high): zero-width characters stuffed into visible text.
 
+Context words of pack entries (``unless_near``/``only_near``) are looked for inside the hit's own
+link, hidden block, script or meta line, and inside its "_"/"|"-separated chunk of a title
+(see :func:`link.context_span`), so the gambling brand in 华体会体育官网_XX县公安局 is not
+excused by the police office's name. A guarded gambling word (a bare brand such as 开云 or 米乐)
+also counts when it fills a source or dateline slot: 来源：开云, 【米乐讯】. The SEO template of
+the platforms' own pages, "XX体育(中国)官方网站-IOS/安卓通用版/手机APP下载", is found whatever
+the brand (``spam:gambling``).
+
 Plain text (one body segment) gets only the lexicon and the zero-width rule.
 """
 
@@ -22,13 +30,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from ..base import Recognizer
+from ..base import GAP_CONFIDENCE, Recognizer
 from ..document import Document, Segment
 from ..findings import SEVERITY_RANK, Finding
 from ..lexicon import Hit
 from ..normalize import fold
 from ..packs import Entry, RuleSet
-from .link import DomainLists, host_of, urls_in
+from .link import DomainLists, entry_context, host_of, urls_in
 
 TAG_LABELS = {"gambling": "博彩", "porn": "色情", "ads": "违法广告"}
 FIX_TAMPERING = "删除该内容并排查网站篡改（模板、数据库、服务器文件）"
@@ -45,6 +53,39 @@ _SCRIPT_REASONS = {
     "location": "脚本跳转",
     "iframe": "注入的 iframe",
 }
+
+
+# A guarded word standing alone as the value of a source field, or as the agency of a dateline.
+_SOURCE_BEFORE = re.compile(r"(?:来源|稿源|出处|转载自|来源于|消息来源|信息来源|文章来源|供稿)\s*[:：]?\s*$")
+_SOURCE_AFTER = re.compile(
+    r"^\s*(?:体育|娱乐|电竞|官网|网)?\s*(?:$|[\s|｜/【\[（(]|发布|时间|日期|作者|编辑|浏览|点击|阅读|字号|责任|审核)"
+)
+_DATELINE_BEFORE = re.compile(r"^[\s【\[（(“]{0,2}$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:体育|娱乐|电竞)?\s*(?:网)?(?:讯|消息|报道|快讯|[】\]）)”])")
+
+# The platforms' own page title: "半岛·体育(中国)官方网站-IOS/安卓通用版/手机APP下载",
+# "开云(中国)Kaiyun·官方网站-登录入口", "华体会体育(中国)HTH·官方网站". A "(中国)" company name
+# (耐克体育（中国）有限公司) has no 官方网站 tail, and the tail alone is not enough.
+_KIND = r"(?:体育|娱乐|电竞|棋牌|彩票|真人|游戏|平台)"
+_TEMPLATE = re.compile(
+    r"(?P<brand>[\u4e00-\u9fff]{2,5}|[a-z][a-z0-9]{1,11})[\s·.]*(?P<kind>" + _KIND + r")?[\s·.]*"
+    r"[(（]\s*中国\s*[)）][\s·.]*(?:[a-z][a-z0-9]{0,11}[\s·.]*)?(?:官方网站|官方网|官网|官方)"
+    r"(?P<tail>[\s·.\-—_|/]*(?:ios|安卓|android|app|手机|登录|登陆|入口|网页版|下载|注册|在线|综合))?"
+)
+_TEMPLATE_UNLESS = ("打击", "违法", "非法", "赌博", "诈骗", "警惕", "谨防")
+
+
+def _in_slot(doc: Document, hit: Hit, seg: Segment | None) -> bool:
+    """A word that is the whole value of a source field (来源：开云) or a dateline's agency (米乐讯)."""
+    lo = seg.start if seg is not None else 0
+    hi = seg.end if seg is not None else len(doc.text)
+    folded = doc.folded
+    line_start = max(folded.rfind("\n", lo, hit.start) + 1, lo, hit.start - 40)
+    before = folded[line_start:hit.start]
+    after = folded[hit.end:min(hi, hit.end + 12)]
+    if _SOURCE_BEFORE.search(before[-14:]) and _SOURCE_AFTER.match(after):
+        return True
+    return bool(_DATELINE_BEFORE.match(before) and _DATELINE_AFTER.match(after))
 
 
 def _drop_contained(findings: list[Finding]) -> list[Finding]:
@@ -81,12 +122,22 @@ class SpamRecognizer(Recognizer):
 
     # -- lexicon words, graded by where they stand ---------------------------------------------
     def entry_finding(self, doc: Document, hit: Hit, entry: Entry) -> Finding | None:
-        finding = super().entry_finding(doc, hit, entry)
-        if finding is None:
-            return None
-        label = TAG_LABELS.get(entry.tag or "", "违规")
-        rule = f"spam:{entry.tag}" if entry.tag in TAG_LABELS else entry.rule
         seg = doc.segment_at(hit.start)
+        why_not = entry_context(doc, hit.start, hit.end, entry, seg)
+        if why_not == "unless" or (why_not == "only" and not (entry.tag == "gambling" and _in_slot(doc, hit, seg))):
+            return None
+        finding = Finding(
+            category=entry.category, rule=entry.rule_for(hit.word), severity=entry.severity, start=hit.start,
+            end=hit.end, text=doc.text[hit.start:hit.end], message=entry.message, suggestion=entry.suggestion,
+            confidence=round(entry.confidence * GAP_CONFIDENCE.get(hit.gap, 0.8), 3),
+        )
+        return self._graded(doc, finding, entry.tag, seg)
+
+    @staticmethod
+    def _graded(doc: Document, finding: Finding, tag: str | None, seg: Segment | None) -> Finding:
+        """The finding of a spam word, graded by the segment it stands in."""
+        label = TAG_LABELS.get(tag or "", "违规")
+        rule = f"spam:{tag}" if tag in TAG_LABELS else finding.rule
         kind = seg.kind if seg is not None else "body"
         severity, message, suggestion = finding.severity, finding.message, finding.suggestion
         if kind in ("title", "meta"):
@@ -104,8 +155,29 @@ class SpamRecognizer(Recognizer):
             text=finding.text, message=message, suggestion=suggestion, confidence=finding.confidence,
         )
 
+    def _templates(self, doc: Document) -> Iterable[Finding]:
+        folded = doc.folded
+        if "中国" not in folded or "官" not in folded:
+            return
+        for m in _TEMPLATE.finditer(folded):
+            if not (m.group("kind") or m.group("tail")):
+                continue
+            start, end = m.start("brand"), m.end()
+            seg = doc.segment_at(start)
+            if len(doc.segments) > 1 and (seg is None or end > seg.end):
+                continue
+            if any(w in folded[max(0, start - 16):start] for w in _TEMPLATE_UNLESS):
+                continue
+            finding = Finding(
+                category="spam", rule="spam:gambling", severity="veto", start=start, end=end,
+                text=doc.text[start:end],
+                message="博彩平台网页的“XX体育(中国)官方网站/APP下载”标题模板，政府网站不应出现，疑似网页被篡改",
+                suggestion="删除该内容并排查网站篡改（模板、数据库、服务器文件）", confidence=0.85,
+            )
+            yield self._graded(doc, finding, "gambling", seg)
+
     def analyze(self, doc: Document, hits: list[Hit]) -> Iterable[Finding]:
-        words = _drop_contained(list(super().analyze(doc, hits)))
+        words = _drop_contained([*super().analyze(doc, hits), *self._templates(doc)])
         yield from words
         if len(doc.segments) > 1 or (doc.segments and doc.segments[0].kind != "body"):
             by_segment: dict[int, list[Finding]] = {}
