@@ -90,6 +90,25 @@ _CUES = (
 )
 
 
+# Words every match of a pattern contains: the patterns are tried only around them.
+_PLACE_CUES = ("台湾", "台澎金马", "西藏", "新疆", "东突厥斯坦", "香港", "台独", "藏独", "疆独", "港独")
+_TERROR_CUES = ("圣战", "吉哈德", "天堂", "异教徒", "卡菲尔", "叛教者", "不信道者", "真主", "安拉", "伊斯兰国", "isis",
+                "isil", "基地组织", "东伊运")
+
+
+def _matches_around(folded: str, pattern: re.Pattern, cues: tuple[str, ...], reach: int = 30) -> list[tuple[int, int]]:
+    """Spans of ``pattern`` that contain one of ``cues``, found by searching near each cue only."""
+    spans: set[tuple[int, int]] = set()
+    for cue in cues:
+        at = folded.find(cue)
+        while at >= 0:
+            for m in pattern.finditer(folded, max(0, at - reach), min(len(folded), at + len(cue) + reach)):
+                if m.start() <= at and at + len(cue) <= m.end():
+                    spans.add(m.span())
+            at = folded.find(cue, at + 1)
+    return sorted(spans)
+
+
 def neutral_sentence(doc: Document, start: int, end: int) -> bool:
     """True when the sentence holding ``start:end`` reports, condemns or refutes what it says."""
     folded = doc.folded
@@ -121,14 +140,13 @@ class SensitiveRecognizer(Recognizer):
         if not any(cue in folded for cue in _CUES):
             return
         separatist = "鼓吹国家分裂的言论（把台湾、西藏、新疆、香港说成独立国家或不属于中国），政府网站严禁出现"
-        for pattern, rule, message in (
-            (_STATEHOOD, "sensitive:separatist-statement", separatist),
-            (_NOT_CHINA, "sensitive:separatist-statement", separatist),
-            (_TERROR, "sensitive:terror-call",
+        for pattern, cues, rule, message in (
+            (_STATEHOOD, _PLACE_CUES, "sensitive:separatist-statement", separatist),
+            (_NOT_CHINA, _PLACE_CUES, "sensitive:separatist-statement", separatist),
+            (_TERROR, _TERROR_CUES, "sensitive:terror-call",
              "煽动暴力恐怖活动（“圣战”号召、殉道升天、杀戮异教徒）的言论，政府网站严禁出现"),
         ):
-            for m in pattern.finditer(folded):
-                start, end = m.span()
+            for start, end in _matches_around(folded, pattern, cues):
                 if not doc.same_segment(start, end) or neutral_sentence(doc, start, end):
                     continue
                 if pattern is _STATEHOOD and _NEGATION.search(folded, start + 2, end - 2):

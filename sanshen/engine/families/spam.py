@@ -72,6 +72,7 @@ _TEMPLATE = re.compile(
     r"[(（]\s*中国\s*[)）][\s·.]*(?:[a-z][a-z0-9]{0,11}[\s·.]*)?(?:官方网站|官方网|官网|官方)"
     r"(?P<tail>[\s·.\-—_|/]*(?:ios|安卓|android|app|手机|登录|登陆|入口|网页版|下载|注册|在线|综合))?"
 )
+_TEMPLATE_CUE = re.compile(r"中国\s*[)）]")
 _TEMPLATE_UNLESS = ("打击", "违法", "非法", "赌博", "诈骗", "警惕", "谨防")
 
 
@@ -159,9 +160,14 @@ class SpamRecognizer(Recognizer):
         folded = doc.folded
         if "中国" not in folded or "官" not in folded:
             return
-        for m in _TEMPLATE.finditer(folded):
-            if not (m.group("kind") or m.group("tail")):
+        seen_end = -1
+        # The "(中国)" is rare in prose: look for the template only around it (one pass is slow).
+        for cue in _TEMPLATE_CUE.finditer(folded):
+            m = next((m for m in _TEMPLATE.finditer(folded, max(0, cue.start() - 24), cue.end() + 48)
+                      if m.start() < cue.start() and m.end() > cue.end()), None)
+            if m is None or m.end() <= seen_end or not (m.group("kind") or m.group("tail")):
                 continue
+            seen_end = m.end()
             start, end = m.start("brand"), m.end()
             seg = doc.segment_at(start)
             if len(doc.segments) > 1 and (seg is None or end > seg.end):
