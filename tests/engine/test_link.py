@@ -332,3 +332,23 @@ def test_claims_gov_body():
     assert claims_gov_body("【XX市人民政府门户网站】") == "XX市人民政府门户网站"
     assert claims_gov_body("县人民政府召开常务会议") is None
     assert claims_gov_body("政府") is None
+
+
+def test_hacked_friend_links_in_real_html():
+    from sanshen.engine import extract_bytes
+
+    html = (
+        "<html><head><title>XX县人民政府</title></head><body><div id='main'><p>县政府召开常务会议。</p>"
+        "<p>友情链接：<a href='https://www.gov.cn/'>中国政府网</a> <a href='http://www.ag8866.vip/'>点击进入</a> "
+        "<a href='http://www.xx-tax.com/'>国家税务总局</a> <a href='http://www.some-shop.com/'>在线棋牌</a> "
+        "<a href='https://www.12377.cn/'>违法和不良信息举报中心</a></p></div></body></html>"
+    )
+    ex = extract_bytes(html.encode("utf-8"), "page.html")
+    found = [f for f in Engine().check(ex) if f.category == "link"]
+    segs = {s.attrs["href"]: s for s in ex.segments if s.kind == "link"}
+    got = {(f.rule, f.severity, f.start, f.end) for f in found}
+    assert got == {
+        ("link:spam-domain", "high", segs["http://www.ag8866.vip/"].start, segs["http://www.ag8866.vip/"].end),
+        ("link:counterfeit", "medium", segs["http://www.xx-tax.com/"].start, segs["http://www.xx-tax.com/"].end),
+        ("link:spam-anchor", "high", segs["http://www.some-shop.com/"].start, segs["http://www.some-shop.com/"].end),
+    }
