@@ -195,6 +195,20 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return _django_command(args.rest)
 
 
+# Platform commands: all their options belong to the management command of the same name.
+PLATFORM_COMMANDS = {
+    "run": "一键启动演示：迁移数据库（默认 ./var 下的 SQLite）、载入演示数据、打印网址和演示账号、启动服务",
+    "serve": "以生产方式启动平台（gunicorn；--bind、--workers；数据库须已迁移）",
+    "demo": "载入演示数据（示范市、区县、部门乡镇、每个角色一个用户）并打印演示账号",
+    "backup": "备份数据库（SQLite 或 PostgreSQL）到一个归档文件",
+    "restore": "从备份归档恢复数据库（--yes 不再询问）",
+}
+
+
+def cmd_platform(args: argparse.Namespace) -> int:
+    return _django_command([args.command, *args.rest])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanshen", description="三审：政府网站与政务新媒体内容审校")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     manage = sub.add_parser("manage", help="平台管理命令（migrate、createsuperuser 等）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+
+    for name, help_text in PLATFORM_COMMANDS.items():
+        platform = sub.add_parser(name, help=help_text, add_help=False)
+        platform.add_argument("rest", nargs=argparse.REMAINDER)
+        platform.set_defaults(func=cmd_platform)
     return parser
 
 
@@ -235,7 +254,12 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in PLATFORM_COMMANDS:
+        # Passed on untouched: argparse.REMAINDER cannot take arguments that start with an option.
+        args = argparse.Namespace(func=cmd_platform, command=argv[0], rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

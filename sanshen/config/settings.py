@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the data directory (collected by `sanshen run`/`serve`), no web server needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,6 +149,14 @@ LOGIN_REDIRECT_URL = "home"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed names once collected; plain names before (tests, development).
+    "staticfiles": {"BACKEND": "sanshen.web.storage.StaticStorage"},
+}
+STATIC_ROOT.mkdir(mode=0o755, exist_ok=True)  # WhiteNoise warns about a missing directory
+# Before `collectstatic` has run, serve the apps' files directly.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 
 SANSHEN_PROXY_COUNT = int(os.environ.get("SANSHEN_PROXY_COUNT", "0"))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from sanshen.units.models import Role  # noqa: F401  (for the predicates of entries in ITEMS)
+from sanshen.units.models import Role
 
 Predicate = Callable[[HttpRequest], bool]
 
@@ -76,6 +76,12 @@ class NavItem:
 ITEMS: list[NavItem] = [
     NavItem("首页", "home", section=WORK, order=10),
     NavItem("单位", "units:tree", section=ORG, order=10, active_prefixes=("units:",), quick=True),
+    NavItem("账号台账", "accounts:ledger", section=ORG, order=20, allowed=any_role(Role.SITE_ADMIN, Role.SUPERVISOR)),
+    NavItem("账号安全", "accounts:security", section=ORG, order=30,
+            active_prefixes=("accounts:password", "accounts:two_factor", "accounts:recovery")),
+    NavItem("在线检查", "online-check", section=CHECK, order=10, quick=True),
+    NavItem("接口令牌", "api-tokens", section=ORG, order=40, allowed=any_role(Role.SITE_ADMIN, Role.SUPERVISOR),
+            active_prefixes=("api-token",)),
     NavItem("管理后台", "admin:index", section=SYSTEM, order=90, allowed=superuser, active_prefixes=("admin:",)),
 ]
 
