@@ -189,7 +189,8 @@ def test_generated_variant_found(wrong, right):
 
 
 def test_a_sample_of_generated_variants_is_found():
-    lines = [line.split("\t") for line in VARIANTS_TSV.read_text(encoding="utf-8").splitlines()[3:]]
+    rows = [line for line in VARIANTS_TSV.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    lines = [line.split("\t") for line in rows[1:]]
     engine = Engine()
     for word, right, _ in lines[::997]:
         text = f"会上强调{word}。"
@@ -203,6 +204,49 @@ def test_generated_variants_are_not_real_words_or_expressions():
         assert word not in variants
     # a variant that folds to its right form (叁 reads 三) would match correct text
     assert not any(v.right == word for word, v in variants.items())
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [("防讯", "防汛"), ("震憾", "震撼"), ("暴燥", "暴躁"), ("家俱", "家具"), ("集思广义", "集思广益")],
+)
+def test_curated_same_sound_slips_in_common_words(wrong, right):
+    text = f"会议指出，{wrong}一事要引起重视。"
+    found = typos(text)
+    assert [(f.text, f.suggestion) for f in found] == [(wrong, right)]
+    assert found[0].severity == "medium"
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [("驯练", "训练"), ("培询", "培训"), ("苍库", "仓库"), ("协诣", "协议")],
+)
+def test_generated_two_character_variants(wrong, right):
+    text = f"各单位要加强{wrong}管理。"
+    found = typos(text)
+    assert [(f.text, f.suggestion, f.rule) for f in found] == [(wrong, right, "typo:sound-variant")]
+    assert found[0].severity == "low"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以下绩效指标纳入考核，国家俱乐部联赛，消防讯息发布，搬迁徒步路线。",
+        "全力做好防汛抗旱工作，场面震撼，集思广益，加强培训、训练和仓库管理，签订协议。",
+        "心潮澎湃，蓬勃发展，跟踪问效，惦记群众冷暖，缠绵病榻，璀璨夺目。",
+    ],
+)
+def test_two_character_hard_negatives(text):
+    assert typos(text) == []
+
+
+def test_two_character_variants_are_not_listed_words():
+    from pypinyin.phrases_dict import phrases_dict
+
+    variants = load_variants([VARIANTS_TSV])
+    two = [w for w in variants if len(w) == 2]
+    assert len(two) > 3000
+    assert not [w for w in two if w in phrases_dict]
 
 
 def test_user_variant_files_override(tmp_path):

@@ -5,8 +5,9 @@ Three sources, all found by the shared scanner except the regex rules:
 * the curated packs ``packs/typo-*.yaml``: wrong → right pairs a person checked (成语,
   公文 words), with whitelists for legitimate strings that contain a wrong form;
 * ``data/typo/*.tsv``: one-character same-sound / same-shape misspellings of fixed
-  expressions, generated at build time by ``data/typo/build_variants.py`` (weaker evidence,
-  reported with lower confidence);
+  expressions, and same-sound look-alike slips of common two-character words (培训 → 培询)
+  that are no word and unlikely across a word boundary, generated at build time by
+  ``data/typo/build_variants.py`` (weaker evidence, reported with lower confidence);
 * a few context rules written as regexes: 截止 before a date (截至), 辞职 where a speech
   (致辞) is meant.
 
