@@ -180,7 +180,8 @@ class ExpressionRecognizer(Recognizer):
         how = {"sound": "疑为同音字误写", "missing": "疑漏字", "word": "关键词被替换"}[variant.kind]
         base = {"sound": 0.85, "missing": 0.8, "word": 0.8}[variant.kind]
         return Finding(
-            category=self.family, rule=entry.rule, severity=entry.severity, start=hit.start, end=hit.end,
+            category=self.family, rule=entry.rule_for(hit.word), severity=entry.severity,
+            start=hit.start, end=hit.end,
             text=doc.text[hit.start:hit.end], message=f"{entry.message}（{how}）", suggestion=entry.suggestion,
             confidence=round(base * GAP_CONFIDENCE.get(hit.gap, 0.8), 3),
         )

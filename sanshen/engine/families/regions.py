@@ -62,6 +62,8 @@ _VS_CHINA_OK = re.compile(
     r"大陆|内地|香港|澳门|台湾|大陸|內地|澳門|臺灣|台灣|其他|其它|其余|各地|各省|国民党|共产党|人民|政府|中央|"
     r"[^\s的之，。、；：]{0,8}?(?:银行|公司|集团|协会|学会|委员会|科学院|研究院|大学|中心|联合会|总会|商会|论坛|博览会)"
 )
+_INCLUDED_COUNT = re.compile(r"\s*(?:\d+|[一二三四五六七八九十百几多数两]+)?\s*(?:多|余|来)?\s*个?\s*国家")
+_CHINA_COMMA_BEFORE = re.compile(r"(?<![新])中国\s*、\s*$")
 _VS_LABEL = {"taiwan": ("大陆", "“大陆”或“祖国大陆”"), "hongkong": ("内地", "“内地”"), "macao": ("内地", "“内地”"),
              "hkmotw": ("内地", "“内地”或“大陆”"), "hkmo": ("内地", "“内地”")}
 _QUOTE_OPEN = "“\"「『‘'"
@@ -207,7 +209,7 @@ class RegionChecker:
         if k == 0 or places[k - 1][0] < s - 48:
             return None
         if word == "在内的":
-            m = re.match(r"\s*(?:\d+|[一二三四五六七八九十百几多数两]+)?\s*个?\s*国家", folded[e:e + 12])
+            m = _INCLUDED_COUNT.match(folded[e:e + 14])
             if not m:
                 return None
             tail = e + m.end()
@@ -287,18 +289,26 @@ class RegionChecker:
             return None
         m = _VS_CHINA.match(folded, hit.end)
         # the text, not the folded view: folding reads 陆 as the numeral 六
-        if not m or _VS_CHINA_OK.match(doc.text, m.end()):
-            return None
-        start, end = hit.start, m.end()
+        if m and not _VS_CHINA_OK.match(doc.text, m.end()):
+            start, end = hit.start, m.end()
+        else:
+            # 中国、香港、新加坡: a list (the pack has 中国与香港; the scanner drops matches across 、)
+            b = _CHINA_COMMA_BEFORE.search(folded, max(0, hit.start - 6), hit.start)
+            if not b or folded[hit.end:hit.end + 2] in ("地区", "特区") or folded.startswith("特别行政区", hit.end):
+                return None
+            if pid not in ("hongkong", "macao", "taiwan") or hit.payload.word not in ("台湾", "香港", "澳门"):
+                return None
+            start, end = b.start(), hit.end
         if corrected(doc, start, end):
             return None
         right, how = _VS_LABEL[pid]
         label = _PLACE_LABEL[pid]
+        text = doc.text[start:end]
+        suggestion = text[:-2] + right if text.endswith("中国") else right + text[2:]
         return Finding(
             category=FAMILY, rule=f"region:{pid}-vs-china", severity="high", start=start, end=end,
-            text=doc.text[start:end],
-            message=f"不得将{label}与“中国”并列，{label}是中国的一部分，应称{how}",
-            suggestion=doc.text[start:end - 2] + right, confidence=0.85,
+            text=text, message=f"不得将{label}与“中国”并列，{label}是中国的一部分，应称{how}",
+            suggestion=suggestion, confidence=0.85,
         )
 
     # 国立台湾大学, 台湾国立清华大学 (the standard: 台湾“国立”清华大学, or no 国立)
