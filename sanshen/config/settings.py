@@ -14,15 +14,26 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_HTTPS` | `1` when served over HTTPS only (secure cookies, HSTS) | off |
 | `SANSHEN_PROXY_COUNT` | number of trusted reverse proxies adding `X-Forwarded-For` | `0` |
 | `SANSHEN_DB_CONN_MAX_AGE` | seconds a database connection is kept | `60` |
+| `SANSHEN_PASSWORD_PROFILE` | password policy `dengbao` or `asvs` (see sanshen/accounts/profiles.py) | `dengbao` |
+| `SANSHEN_PASSWORD_MAX_AGE_DAYS` | days before a password must be changed; `0` = never | `90` (dengbao), never (asvs) |
+| `SANSHEN_2FA_REQUIRED_ROLES` | roles (or `superuser`) that must use 2FA | `supervisor,site_admin` |
+| `SANSHEN_LOGIN_FAILURE_LIMIT` | failed sign-ins (same account from the same IP) before a lockout | `5` |
+| `SANSHEN_LOCKOUT_MINUTES` | length of that lockout | `30` |
+| `SANSHEN_SESSION_IDLE_MINUTES` | signed out after this long without a request | `30` |
+| `SANSHEN_SESSION_MAX_HOURS` | signed out this long after signing in, active or not | `8` |
+| `SANSHEN_DORMANT_DAYS` | days without sign-in before an account is flagged dormant | `90` |
+| `SANSHEN_DORMANT_DISABLE_AFTER_DAYS` | days after the flag before a still unused account is disabled | `30` |
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from sanshen.accounts.profiles import password_profile
 from sanshen.config.keyfile import read_or_create
 
 
@@ -56,22 +67,33 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sanshen.units",
     "sanshen.audit",
+    "sanshen.accounts",
     "sanshen.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files from the data directory (collected by `sanshen run`/`serve`), no web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "sanshen.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sanshen.accounts.middleware.SessionTimeoutMiddleware",
+    "sanshen.accounts.middleware.AccountPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sanshen.config.urls"
@@ -129,12 +151,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Password policy: one of two profiles (sanshen/accounts/profiles.py).
+SANSHEN_PASSWORD_PROFILE = os.environ.get("SANSHEN_PASSWORD_PROFILE", "dengbao").strip().lower()
+_password_profile = password_profile(SANSHEN_PASSWORD_PROFILE)
+AUTH_PASSWORD_VALIDATORS = _password_profile["AUTH_PASSWORD_VALIDATORS"]
+_max_age = os.environ.get("SANSHEN_PASSWORD_MAX_AGE_DAYS") or _password_profile["SANSHEN_PASSWORD_MAX_AGE_DAYS"]
+SANSHEN_PASSWORD_MAX_AGE_DAYS = int(_max_age or 0) or None  # None: passwords never expire
+SANSHEN_PASSWORD_HISTORY = _password_profile["SANSHEN_PASSWORD_HISTORY"]
 
 LANGUAGE_CODE = "zh-hans"
 # Chinese only, whatever language the browser asks for.
@@ -162,7 +185,7 @@ SANSHEN_PROXY_COUNT = int(os.environ.get("SANSHEN_PROXY_COUNT", "0"))
 
 # Security headers and cookies; HTTPS-only settings when the deployment says it is HTTPS.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = int(float(os.environ.get("SANSHEN_SESSION_MAX_HOURS", "8")) * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -176,6 +199,51 @@ if _env_bool("SANSHEN_HTTPS"):
         # Only a trusted proxy may tell us the original scheme.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Accounts and security (sanshen/accounts): sessions, lockout, second factor, CSP, dormancy.
+SANSHEN_SESSION_IDLE_MINUTES = int(os.environ.get("SANSHEN_SESSION_IDLE_MINUTES", "30"))
+SANSHEN_SESSION_MAX_HOURS = SESSION_COOKIE_AGE / 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token in a <meta> tag; scripts never read the cookie
+if _env_bool("SANSHEN_HTTPS"):
+    # __Host- cookies are only accepted over HTTPS, for this exact host, path /.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+AUTHENTICATION_BACKENDS = [
+    "sanshen.accounts.backends.LockoutBackend",  # django-axes
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SANSHEN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SANSHEN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout neither extend it nor count again; the audit log records each one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "sanshen.audit.services.client_ip"  # the same proxy rule as the audit log
+AXES_LOCKOUT_CALLABLE = "sanshen.accounts.views.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "三审"
+# Add `superuser` to require it of the platform's technical administrators too.
+SANSHEN_2FA_REQUIRED_ROLES = tuple(_env_list("SANSHEN_2FA_REQUIRED_ROLES", "supervisor,site_admin"))
+SANSHEN_DORMANT_DAYS = int(os.environ.get("SANSHEN_DORMANT_DAYS", "90"))
+SANSHEN_DORMANT_DISABLE_AFTER_DAYS = int(os.environ.get("SANSHEN_DORMANT_DISABLE_AFTER_DAYS", "30"))
+# Content-Security-Policy (django-csp): only this site's own files; no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Audit trail (see sanshen/audit/services.py).
 SANSHEN_AUDIT_KEY_FILE = DATA_DIR / "audit.key"
 
@@ -185,4 +253,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SANSHEN_LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; failures and lockouts (WARNING) still show.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

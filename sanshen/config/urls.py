@@ -9,5 +9,6 @@ admin.site.index_title = "管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("sanshen.accounts.urls")),
     path("", include("sanshen.web.urls")),
 ]
