@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 from .findings import CATEGORIES, SEVERITY_RANK
-from .normalize import fold
+from .normalize import HARD_PUNCT, fold
 
 BUILTIN_DATA = Path(__file__).with_name("data")
 BUILTIN_PACKS = BUILTIN_DATA / "packs"
@@ -98,6 +98,10 @@ def _as_words(value, where: str) -> tuple[str, ...]:
     words = tuple(str(w).strip() for w in value if str(w).strip())
     if not words:
         raise PackError(f"{where}: 'words' holds only empty strings")
+    for word in words:
+        # Matching skips punctuation, so 中国、台湾 would also match the correct 中国台湾.
+        if any(ch in HARD_PUNCT for ch in word):
+            raise PackError(f"{where}: word {word!r} contains sentence punctuation, which matching ignores")
     return words
 
 

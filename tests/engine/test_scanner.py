@@ -103,3 +103,11 @@ def test_a_run_at_the_edge_of_a_word_is_not_part_of_it(engine):
     assert spans(engine, "口口交") == [("口交", 1, 3)]
     assert spans(engine, "法轮功功能") == [("法轮功", 0, 3)]
     assert spans(engine, "天天天开好彩彩") == [("天天天开好彩", 0, 6)]
+
+
+def test_pack_words_with_sentence_punctuation_are_refused(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "name: p\ndefaults: {category: expression}\nentries:\n  - 中国、台湾\n", encoding="utf-8"
+    )
+    with pytest.raises(PackError, match="sentence punctuation"):
+        Engine(rules_dirs=[tmp_path])
