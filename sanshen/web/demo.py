@@ -141,6 +141,24 @@ def load(*, reset_passwords: bool = True) -> DemoData:
     return data
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify by terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _needs_second_factor(user: User) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("sanshen.accounts"):
+        return False
+    from sanshen.accounts.services import two_factor_required
+
+    return two_factor_required(user)
+
+
 def account_lines(data: DemoData) -> list[str]:
     """The printed 演示账号 table."""
     lines = [
@@ -150,8 +168,12 @@ def account_lines(data: DemoData) -> list[str]:
         unit = SUPERVISOR_AT.get(spec.username, spec.unit)
         roles = "、".join(Role(r).label for r in spec.roles) or "超级管理员"
         where = f"{unit} · {roles}" if unit else roles
-        if spec.note:
-            where += f"（{spec.note}）"
+        notes = [spec.note] if spec.note else []
+        user = data.users.get(spec.username)
+        if user is not None and _needs_second_factor(user):
+            notes.append("首次登录需绑定身份验证器")
+        if notes:
+            where += f"（{'；'.join(notes)}）"
         password = data.passwords.get(spec.username, "（保留原密码）")
-        lines.append(f"  {spec.username:<20} {password:<20} {where}")
+        lines.append(f"  {_pad(spec.username, 20)} {_pad(password, 20)} {where}")
     return lines

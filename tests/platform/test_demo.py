@@ -97,6 +97,11 @@ def test_demo_command_prints_accounts_and_warning():
     assert "演示账号" in text and "切勿在生产环境中使用" in text
     for spec in demo.USERS:
         assert spec.username in text
+    from django.apps import apps
+
+    if apps.is_installed("sanshen.accounts"):
+        supervisor_line = next(line for line in text.splitlines() if "demo_supervisor" in line)
+        assert "首次登录需绑定身份验证器" in supervisor_line
     out = io.StringIO()
     call_command("demo", "--keep-passwords", stdout=out)
     assert "保留原密码" in out.getvalue()
