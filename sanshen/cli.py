@@ -116,6 +116,7 @@ def format_text_report(path: str, text: str, findings: list) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from sanshen.engine.core import resolve_profile
+    from sanshen.engine.report import error_result, report, result
 
     try:
         engine = _engine(args.rules)
@@ -132,21 +133,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         except CliError as exc:
             _error(path, str(exc))
             had_error = True
-            results.append({"path": path, "chars": 0, "findings": [], "error": str(exc)})
+            results.append(error_result(path, str(exc)))
             continue
         except Exception as exc:  # keep checking the other files; one line, no traceback
             _error(path, f"检查失败：{type(exc).__name__}: {exc}")
             had_error = True
-            results.append({"path": path, "chars": 0, "findings": [], "error": str(exc)})
+            results.append(error_result(path, str(exc)))
             continue
         had_findings = had_findings or bool(findings)
         if args.format == "json":
-            results.append({"path": path, "chars": len(extracted.text), "findings": [f.to_dict() for f in findings]})
+            results.append(result(path, extracted.text, findings))
         else:
             sys.stdout.write(format_text_report(path, extracted.text, findings))
             sys.stdout.flush()
     if args.format == "json":
-        json.dump({"results": results}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(report(results), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     if had_error:
         return EXIT_ERROR

@@ -14,6 +14,9 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_HTTPS` | `1` when served over HTTPS only (secure cookies, HSTS) | off |
 | `SANSHEN_PROXY_COUNT` | number of trusted reverse proxies adding `X-Forwarded-For` | `0` |
 | `SANSHEN_DB_CONN_MAX_AGE` | seconds a database connection is kept | `60` |
+| `SANSHEN_CHECK_MAX_MB` | largest text or file the check API and page accept (MB) | `10` |
+| `SANSHEN_API_RATE` | requests per API token (or signed-in user), e.g. `120/min`; `off` | `120/min` |
+| `SANSHEN_REDIS_URL` | Redis for the shared cache (API rate counters), e.g. `redis://127.0.0.1:6379/1` | local memory |
 | `SANSHEN_PASSWORD_PROFILE` | password policy `dengbao` or `asvs` (see sanshen/accounts/profiles.py) | `dengbao` |
 | `SANSHEN_PASSWORD_MAX_AGE_DAYS` | days before a password must be changed; `0` = never | `90` (dengbao), never (asvs) |
 | `SANSHEN_2FA_REQUIRED_ROLES` | roles (or `superuser`) that must use 2FA | `supervisor,site_admin` |
@@ -75,6 +78,9 @@ INSTALLED_APPS = [
     "sanshen.audit",
     "sanshen.accounts",
     "sanshen.web",
+    "ninja",  # only for its local Swagger UI files and template (no CDN)
+    "sanshen.api",
+    "sanshen.checks",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Static files from the data directory (collected by `sanshen run`/`serve`), no web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sanshen.api.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,3 +263,16 @@ LOGGING = {
     # django-axes logs every sign-in at INFO; failures and lockouts (WARNING) still show.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Check API and page (sanshen/api, sanshen/checks): size and rate limits.
+SANSHEN_CHECK_MAX_BYTES = int(float(os.environ.get("SANSHEN_CHECK_MAX_MB", "10")) * 1024 * 1024)
+# A pasted text is form data, not a file: let it be as large as an upload may be.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2621440, SANSHEN_CHECK_MAX_BYTES + 64 * 1024)
+SANSHEN_API_RATE = os.environ.get("SANSHEN_API_RATE", "120/min")
+if os.environ.get("SANSHEN_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SANSHEN_REDIS_URL"],
+        }
+    }

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sanshen.api.api import api
+
 admin.site.site_header = "三审 · 管理后台"
 admin.site.site_title = "三审"
 admin.site.index_title = "管理"
@@ -11,4 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("sanshen.accounts.urls")),
     path("", include("sanshen.web.urls")),
+    path("api/v1/", api.urls),
+    path("api-tokens/", include("sanshen.api.urls")),
+    path("check/", include("sanshen.checks.urls")),
 ]
