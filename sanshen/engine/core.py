@@ -90,4 +90,17 @@ class Engine:
                     SEVERITY_RANK[kept.severity], -kept.confidence
                 ):
                     best[key] = finding
-        return sorted(best.values(), key=lambda f: f.sort_key)
+        return _drop_nested_same_rule(sorted(best.values(), key=lambda f: f.sort_key))
+
+
+def _drop_nested_same_rule(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding inside a longer one of the same rule (催情药 inside 催情药水)."""
+    reach: dict[tuple[str, str], int] = {}
+    kept = []
+    for finding in findings:  # sorted by start, longest first
+        key = (finding.category, finding.rule)
+        if reach.get(key, -1) >= finding.end:
+            continue
+        reach[key] = max(reach.get(key, -1), finding.end)
+        kept.append(finding)
+    return kept
