@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 import yaml
@@ -299,6 +300,10 @@ class _Scan:
                     urls.append(m.span())
                 k = f.find(prefix, m.end() if m else k + 1)
         self.excluded.extend(urls)
+        urls.sort()
+        url_starts = [us for us, _ in urls]
+        # Longest reach of the URLs starting at or before each one: an overlap test by bisection.
+        url_reach = list(accumulate((ue for _, ue in urls), max))
         emails: list[_Cand] = []
         at = f.find("@")
         while at >= 0:
@@ -306,7 +311,8 @@ class _Scan:
             dom = _EMAIL_DOMAIN.match(f, at + 1)
             if local and dom:
                 s, e = local.start(), dom.end()
-                inside_url = any(us < e and s < ue for us, ue in urls)
+                j = bisect_left(url_starts, e) - 1
+                inside_url = j >= 0 and url_reach[j] > s
                 self.excluded.append((s, e))
                 if not inside_url and self.rec.personal_domain(dom.group()):
                     emails.append(_Cand("email", s, e))
