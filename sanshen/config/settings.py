@@ -185,8 +185,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "sanshen.web.storage.StaticStorage"},
 }
 STATIC_ROOT.mkdir(mode=0o755, exist_ok=True)  # WhiteNoise warns about a missing directory
-# Before `collectstatic` has run, serve the apps' files directly.
-WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+# Also serve the apps' own files: before the first `collectstatic`, and for files added by an
+# upgrade when the server was started without collecting again.
+WHITENOISE_USE_FINDERS = True
 
 SANSHEN_PROXY_COUNT = int(os.environ.get("SANSHEN_PROXY_COUNT", "0"))
 

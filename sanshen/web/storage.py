@@ -6,11 +6,17 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class StaticStorage(CompressedManifestStaticFilesStorage):
-    # Without a manifest (nothing collected yet) templates get the plain names, which WhiteNoise
-    # then serves from the apps' directories, instead of every page failing.
+    """Falls back to the plain name (served by WhiteNoise from the app's directory) when a file
+    is not in the manifest: nothing collected yet (tests, development), or a file added by an
+    upgrade before `collectstatic` ran again. Manifest storage would fail every page instead,
+    the error page included."""
+
     manifest_strict = False
 
     def stored_name(self, name: str) -> str:
         if not self.hashed_files:
             return name
-        return super().stored_name(name)
+        try:
+            return super().stored_name(name)
+        except ValueError:
+            return name

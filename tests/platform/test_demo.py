@@ -188,3 +188,17 @@ def test_static_storage_without_manifest_uses_plain_names():
     from django.templatetags.static import static
 
     assert static("web/css/sanshen.css").endswith("/static/web/css/sanshen.css")
+
+
+def test_static_storage_with_a_stale_manifest(settings, tmp_path):
+    import json
+
+    from django.templatetags.static import static
+
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "hash": "x", "paths": {"web/css/sanshen.css": "web/css/sanshen.0123abcd.css"}})
+    )
+    settings.STATIC_ROOT = tmp_path  # resets the storage
+    assert static("web/css/sanshen.css").endswith("/static/web/css/sanshen.0123abcd.css")
+    # A file the manifest does not know (added by an upgrade): its plain name, not a failing page.
+    assert static("web/favicon.svg").endswith("/static/web/favicon.svg")

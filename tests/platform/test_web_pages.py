@@ -166,3 +166,16 @@ def test_inactive_user_sees_nothing(client, users, tree):
     user.save()
     response = c.get(reverse("units:detail", args=[tree["edu"].pk]))
     assert response.status_code in (302, 404)
+
+
+def test_unit_tree_nesting_and_escaping(client, users, tree):
+    from sanshen.units.models import Unit
+
+    Unit.objects.create(name="<script>x</script>科", kind=Unit.Kind.OFFICE, parent=tree["town"])
+    html = _client(client, users["sup"]).get(reverse("units:tree")).content.decode()
+    assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;科" in html
+    # 麒麟区 > 越州镇 > the new office: nested lists, in tree order.
+    tree_html = html[html.index('<ul class="tree">'):]
+    assert tree_html.index("麒麟区") < tree_html.index("越州镇") < tree_html.index("&lt;script&gt;")
+    assert tree_html.count("<ul") == tree_html.count("</ul>")
+    assert f'href="/units/{tree["town"].pk}/"' in tree_html
