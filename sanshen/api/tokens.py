@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -93,19 +93,37 @@ def revoke_token(token: ApiToken, *, by, request=None) -> bool:
     return True
 
 
+def _lookup(token_hash: str) -> tuple | None:
+    # Every API call runs this: one indexed query, without the ORM's per-call query compilation.
+    unit_table = Unit._meta.db_table
+    token_table = ApiToken._meta.db_table
+    sql = (
+        f"SELECT t.id, t.unit_id, t.name, t.prefix, t.last_used_at FROM {token_table} t "
+        f"JOIN {unit_table} u ON u.id = t.unit_id "
+        "WHERE t.hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash, True])
+        return cursor.fetchone()
+
+
 def authenticate(plain: str) -> ApiToken | None:
-    """The active token matching `plain`, in an active unit; None otherwise."""
+    """The active token matching `plain`, in an active unit; None otherwise. The returned row
+    carries id, unit_id, name, prefix and last_used_at (enough for the rate limit and logs)."""
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("unit")
-        .filter(hash=hash_token(plain), revoked_at__isnull=True, unit__is_active=True)
-        .first()
-    )
-    if token is None:
+    row = _lookup(hash_token(plain))
+    if row is None:
         return None
+    pk, unit_id, name, prefix, last_used = row
+    if last_used is not None and not isinstance(last_used, dt.datetime):
+        # SQLite hands back text when a raw query bypasses the field's converters.
+        last_used = ApiToken._meta.get_field("last_used_at").to_python(last_used)
+    if last_used is not None and timezone.is_naive(last_used):
+        last_used = timezone.make_aware(last_used, dt.UTC)
+    token = ApiToken(pk=pk, unit_id=unit_id, name=name, prefix=prefix, last_used_at=last_used)
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=pk).update(last_used_at=now)
         token.last_used_at = now
     return token

@@ -318,3 +318,17 @@ def test_openapi_schema_and_local_docs(client):
     html = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "/static/ninja/swagger-ui-init.js" in html
     assert "cdn" not in html.lower() and "http://" not in html and "https://" not in html
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, auth, token):
+    import datetime as dt
+
+    from sanshen.api.models import ApiToken
+
+    post_json(client, {"text": "测试"}, **auth)
+    first = ApiToken.objects.get(pk=token[0].pk).last_used_at
+    post_json(client, {"text": "测试"}, **auth)
+    assert ApiToken.objects.get(pk=token[0].pk).last_used_at == first
+    ApiToken.objects.filter(pk=token[0].pk).update(last_used_at=first - dt.timedelta(minutes=2))
+    post_json(client, {"text": "测试"}, **auth)
+    assert ApiToken.objects.get(pk=token[0].pk).last_used_at > first
