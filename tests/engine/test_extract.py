@@ -219,6 +219,14 @@ def test_random_bytes_never_crash():
                 assert "\n" not in str(exc)
 
 
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 # No NUL: a UTF-16 text starting with NUL begins FF FE 00 00, the UTF-32 byte-order mark.
 @given(
     st.text(st.characters(exclude_characters="\x00"), max_size=300),
@@ -238,7 +246,9 @@ def test_txt_decoding_round_trips(text, encoding):
         controls = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\x0c\x1b") or c == "\x7f")
         assert controls or "\x00" in text
         return
-    if encoding in ("utf-8-sig", "utf-16", "utf-32") or not text.startswith("\ufeff"):
+    # A short GB18030 text can also be valid UTF-8 (趢 is DA 80, read as ڀ): both readings are right.
+    ambiguous = encoding == "gb18030" and _valid_utf8(data) and data != text.encode("utf-8")
+    if (encoding in ("utf-8-sig", "utf-16", "utf-32") or not text.startswith("\ufeff")) and not ambiguous:
         assert ex.text == text
     assert_contract(ex)
     for seg in ex.segments:
