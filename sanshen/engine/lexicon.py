@@ -79,14 +79,16 @@ class Scanner:
                 word_runs = runs(strip_noise(fold(word)))
                 if any(count > 1 for _, count in word_runs):
                     self._needs_runs[word] = word_runs
+        allowed: set[str] = set()
         for word, norm in zip(whitelist, normalize_terms(list(whitelist)), strict=True):
             if norm:
                 by_pattern.setdefault(norm, []).append((WHITELIST, word, None))
+                allowed.add(norm)
         patterns = list(by_pattern)
         owners = list(by_pattern.values())
         self.patterns = patterns
         self._owners = owners
-        self._whitelisted = [any(o == WHITELIST for o, _, _ in own) for own in owners]
+        self._whitelisted = [pattern in allowed for pattern in patterns]
         self._automaton = (
             ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
             if patterns else None
