@@ -182,9 +182,12 @@ def load_tsv_pack(path: Path) -> Pack:
     pack = Pack(path.stem, path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            lines = (line for line in fh if line.strip() and not line.startswith("#"))
-            reader = csv.reader(lines, delimiter="\t")
-            header = [h.strip() for h in next(reader, None) or []]
+            reader = csv.reader(fh, delimiter="\t")
+            header: list[str] = []
+            for row in reader:  # the first row that is neither blank nor a comment
+                if row and row[0].strip() and not row[0].startswith("#"):
+                    header = [h.strip() for h in row]
+                    break
             if "word" not in header:
                 raise PackError(f"{path}: the first line must name the columns and include 'word'")
             word_col = header.index("word")
@@ -196,7 +199,9 @@ def load_tsv_pack(path: Path) -> Pack:
             group_of = itemgetter(*other) if other else (lambda row: None)
             templates: dict[object, Entry | None] = {}
             group_words: dict[object, list[str]] = {}
-            for line_no, row in enumerate(reader, 2):
+            for row in reader:
+                if not row or row[0].startswith("#"):
+                    continue
                 if len(row) < width:
                     row += [""] * (width - len(row))
                 word = row[word_col].strip()
@@ -209,7 +214,7 @@ def load_tsv_pack(path: Path) -> Pack:
                         templates[key] = None
                     else:
                         raw["words"] = [word]
-                        where = f"{path}: line {line_no}"
+                        where = f"{path}: line {reader.line_num}"
                         templates[key] = _make_entry(pack.name, raw, {"category": "sensitive"}, where)
                 template = templates[key]
                 if template is None:
