@@ -11,3 +11,12 @@ class ApiConfig(AppConfig):
 
         register_action("api_token_create", "创建接口令牌")
         register_action("api_token_revoke", "撤销接口令牌")
+
+        from django.db.models.signals import post_save
+
+        from sanshen.units.models import Unit
+
+        from .tokens import forget_tokens
+
+        # A unit switched off takes its tokens with it (in other processes after the cache time).
+        post_save.connect(lambda **kwargs: forget_tokens(), sender=Unit, weak=False, dispatch_uid="sanshen.api.unit")

@@ -3,6 +3,11 @@
 A token is `ssk_` + 43 URL-safe characters (32 random bytes). The database keeps its SHA-256 and
 the first characters for display; whoever reads the table cannot call the API. Tokens belong to a
 unit and are managed by the unit's 网站管理员 or a 监管员 at or above it (or a superuser).
+
+Each server process remembers a token it has found for `settings.SANSHEN_API_TOKEN_CACHE_SECONDS`
+(default 5; 0 turns it off), so that a busy CMS's calls need no database round trip. Revoking a
+token or changing a unit forgets at once in the process that did it; other processes may accept a
+revoked token for at most that many seconds more.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -26,6 +34,21 @@ TOKEN_PREFIX = "ssk_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 # `last_used_at` is written at most this often per token, not on every call.
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+_CACHE_LIMIT = 10_000
+
+# token hash → (monotonic expiry, (id, unit_id, name, prefix, last_used_at))
+_found: dict[str, tuple[float, tuple]] = {}
+_found_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    """Drop this process's remembered tokens (after a revocation or a unit change)."""
+    with _found_lock:
+        _found.clear()
+
+
+def _cache_seconds() -> float:
+    return float(getattr(settings, "SANSHEN_API_TOKEN_CACHE_SECONDS", 5) or 0)
 
 
 def hash_token(token: str) -> str:
@@ -90,6 +113,9 @@ def revoke_token(token: ApiToken, *, by, request=None) -> bool:
             "api_token_revoke", actor=by, request=request, obj=token, unit=token.unit_id,
             before={"revoked_at": None}, after={"revoked_at": now, "name": token.name, "prefix": token.prefix},
         )
+        # Forget after the commit too: a lookup between now and then would remember the old row.
+        transaction.on_commit(forget_tokens)
+    forget_tokens()
     return True
 
 
@@ -112,9 +138,21 @@ def authenticate(plain: str) -> ApiToken | None:
     carries id, unit_id, name, prefix and last_used_at (enough for the rate limit and logs)."""
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    row = _lookup(hash_token(plain))
-    if row is None:
-        return None
+    token_hash = hash_token(plain)
+    ttl = _cache_seconds()
+    now_mono = time.monotonic()
+    remembered = _found.get(token_hash) if ttl > 0 else None
+    if remembered is not None and remembered[0] > now_mono:
+        row = remembered[1]
+    else:
+        row = _lookup(token_hash)
+        if row is None:
+            return None
+        if ttl > 0:
+            with _found_lock:
+                if len(_found) >= _CACHE_LIMIT:
+                    _found.clear()
+                _found[token_hash] = (now_mono + ttl, row)
     pk, unit_id, name, prefix, last_used = row
     if last_used is not None and not isinstance(last_used, dt.datetime):
         # SQLite hands back text when a raw query bypasses the field's converters.
@@ -126,4 +164,8 @@ def authenticate(plain: str) -> ApiToken | None:
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=pk).update(last_used_at=now)
         token.last_used_at = now
+        if ttl > 0:
+            with _found_lock:
+                if token_hash in _found:
+                    _found[token_hash] = (_found[token_hash][0], (pk, unit_id, name, prefix, now))
     return token

@@ -16,6 +16,7 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_DB_CONN_MAX_AGE` | seconds a database connection is kept | `60` |
 | `SANSHEN_CHECK_MAX_MB` | largest text or file the check API and page accept (MB) | `10` |
 | `SANSHEN_API_RATE` | requests per API token (or signed-in user), e.g. `120/min`; `off` | `120/min` |
+| `SANSHEN_API_TOKEN_CACHE_SECONDS` | seconds a server process remembers a valid API token; `0` = off | `5` |
 | `SANSHEN_REDIS_URL` | Redis for the shared cache (API rate counters), e.g. `redis://127.0.0.1:6379/1` | local memory |
 | `SANSHEN_PASSWORD_PROFILE` | password policy `dengbao` or `asvs` (see sanshen/accounts/profiles.py) | `dengbao` |
 | `SANSHEN_PASSWORD_MAX_AGE_DAYS` | days before a password must be changed; `0` = never | `90` (dengbao), never (asvs) |
@@ -270,6 +271,8 @@ SANSHEN_CHECK_MAX_BYTES = int(float(os.environ.get("SANSHEN_CHECK_MAX_MB", "10")
 # A pasted text is form data, not a file: let it be as large as an upload may be.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2621440, SANSHEN_CHECK_MAX_BYTES + 64 * 1024)
 SANSHEN_API_RATE = os.environ.get("SANSHEN_API_RATE", "120/min")
+# Seconds a server process remembers a valid API token (a revocation reaches other processes late by this).
+SANSHEN_API_TOKEN_CACHE_SECONDS = float(os.environ.get("SANSHEN_API_TOKEN_CACHE_SECONDS", "5"))
 if os.environ.get("SANSHEN_REDIS_URL"):
     CACHES = {
         "default": {

@@ -28,8 +28,10 @@ HTML = (
 def _fresh_rate_counters(settings):
     settings.SANSHEN_2FA_REQUIRED_ROLES = ()  # enrolment is the accounts app's tests' business
     cache.clear()
+    tokens.forget_tokens()
     yield
     cache.clear()
+    tokens.forget_tokens()
 
 
 @pytest.fixture
@@ -330,5 +332,27 @@ def test_last_used_is_written_at_most_once_a_minute(client, auth, token):
     post_json(client, {"text": "测试"}, **auth)
     assert ApiToken.objects.get(pk=token[0].pk).last_used_at == first
     ApiToken.objects.filter(pk=token[0].pk).update(last_used_at=first - dt.timedelta(minutes=2))
+    tokens.forget_tokens()  # as when the process's remembered copy expires
     post_json(client, {"text": "测试"}, **auth)
     assert ApiToken.objects.get(pk=token[0].pk).last_used_at > first
+
+
+def test_token_cache_and_revocation_elsewhere(client, auth, token, settings):
+    """A revocation written by another process (here: a bare UPDATE) reaches this process when its
+    remembered copy expires; with the cache off, at once."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sanshen.api.models import ApiToken
+
+    assert post_json(client, {"text": "测试"}, **auth).status_code == 200
+    ApiToken.objects.filter(pk=token[0].pk).update(revoked_at=timezone.now())
+    assert post_json(client, {"text": "测试"}, **auth).status_code == 200  # remembered for a few seconds
+    tokens.forget_tokens()
+    assert post_json(client, {"text": "测试"}, **auth).status_code == 401
+    ApiToken.objects.filter(pk=token[0].pk).update(revoked_at=None)
+    settings.SANSHEN_API_TOKEN_CACHE_SECONDS = 0
+    assert post_json(client, {"text": "测试"}, **auth).status_code == 200
+    ApiToken.objects.filter(pk=token[0].pk).update(revoked_at=timezone.now() - dt.timedelta(seconds=1))
+    assert post_json(client, {"text": "测试"}, **auth).status_code == 401

@@ -25,6 +25,7 @@ def _setup(settings):
     # Two-factor enrolment (accounts app) is tested there; here the admins are taken as enrolled.
     settings.SANSHEN_2FA_REQUIRED_ROLES = ()
     cache.clear()
+    tokens.forget_tokens()
 
 
 @pytest.fixture
