@@ -157,12 +157,25 @@ def _make_entry(pack: str, raw, defaults: dict, where: str) -> Entry:
     )
 
 
-def load_yaml_pack(path: Path) -> Pack:
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict:
+    """A YAML data file that must hold a mapping (an empty file is an empty mapping)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PackError(f"{path}: cannot read rule pack: {exc}") from exc
+        raise PackError(f"{path}: cannot read {what}: {exc}") from exc
+    if raw is None:
+        return {}
     if not isinstance(raw, dict):
+        raise PackError(f"{path}: {what} must be a mapping")
+    return raw
+
+
+def load_yaml_pack(path: Path) -> Pack:
+    raw = read_yaml_mapping(path, "rule pack")
+    if not raw:
         raise PackError(f"{path}: a rule pack must be a mapping with 'name' and 'entries'")
     name = str(raw.get("name") or path.stem)
     defaults = raw.get("defaults") or {}

@@ -28,12 +28,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-import yaml
-
 from ..document import Document
 from ..findings import Finding
 from ..lexicon import Hit
-from ..packs import PackError
+from ..packs import PackError, read_yaml_mapping
 from .phonetics import FUNCTION_CHARS, same_shape, same_sound
 
 FAMILY = "expression"
@@ -218,14 +216,7 @@ def load_leaders(paths: Iterable[Path]) -> LeaderBase:
     for path in paths:
         if path.name.endswith((".example.yaml", ".example.yml")):
             continue
-        try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise PackError(f"{path}: cannot read leaders file: {exc}") from exc
-        if raw is None:
-            continue
-        if not isinstance(raw, dict):
-            raise PackError(f"{path}: a leaders file must be a mapping with 'persons'")
+        raw = read_yaml_mapping(path, "leaders file (a mapping with 'persons')")
         base.generic.update(str(t) for t in raw.get("generic_titles") or ())
         base.complete.update(str(t) for t in raw.get("complete_titles") or ())
         base.equivalents.update({str(k): str(v) for k, v in (raw.get("title_equivalents") or {}).items()})

@@ -22,16 +22,12 @@ from importlib import resources
 from itertools import accumulate
 from pathlib import Path
 
-import yaml
-
 from ..base import Recognizer
 from ..document import Document
 from ..findings import Finding
 from ..lexicon import Hit
 from ..normalize import fold
-from ..packs import PackError, RuleSet
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from ..packs import PackError, RuleSet, read_yaml_mapping
 
 #: the default profile's floor: what ``check`` reports is what ``mask`` rewrites
 MASK_MIN_CONFIDENCE = 0.5
@@ -597,12 +593,7 @@ class PrivacyRecognizer(Recognizer):
                 elif path.stem.startswith("email_domains"):
                     domains.extend(line.lower() for line in _load_lines(path))
                 continue
-            try:
-                raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise PackError(f"{path}: cannot read privacy data: {exc}") from exc
-            if not isinstance(raw, dict):
-                raise PackError(f"{path}: privacy context must be a mapping of word lists")
+            raw = read_yaml_mapping(path, "privacy context (a mapping of word lists)")
             for key, value in raw.items():
                 if not isinstance(value, list):
                     raise PackError(f"{path}: '{key}' must be a list")

@@ -22,12 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..document import Document
 from ..findings import Finding
 from ..lexicon import Hit
-from ..packs import PackError
+from ..packs import read_yaml_mapping
 from .leaders import corrected
 
 FAMILY = "expression"
@@ -94,14 +92,7 @@ def load_regions(paths: Iterable[Path]) -> RegionData:
     for path in paths:
         if path.name.endswith((".example.yaml", ".example.yml")):
             continue
-        try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise PackError(f"{path}: cannot read regions file: {exc}") from exc
-        if raw is None:
-            continue
-        if not isinstance(raw, dict):
-            raise PackError(f"{path}: a regions file must be a mapping")
+        raw = read_yaml_mapping(path, "regions file")
         data.places.update({str(k): str(v) for k, v in (raw.get("places") or {}).items()})
         data.taiwan_offices.update({str(k): str(v) for k, v in (raw.get("taiwan_offices") or {}).items()})
         for key in ("taiwan_prefixes", "taiwan_leaders", "taiwan_quoted_ok", "roc_history", "roc_denounce"):
