@@ -5,41 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from sanshen.engine import Engine, Extracted, PackError, Segment
+from sanshen.engine import Engine, PackError
 from sanshen.engine.families.link import DomainLists, claims_gov_body, host_of, imitates_gov, spam_host
 from sanshen.engine.packs import load_rules
 
+from .pages import html_page
+
 
 def page(links=(), hidden=(), scripts=(), body=("县人民政府召开2025年工作会议，部署全年重点任务。",), source=None):
-    """An extracted HTML page laid out as docs/engine.md describes (title, body, sections)."""
-    parts: list[str] = []
-    segs: list[Segment] = []
-    pos = 0
-
-    def line(s: str, kind: str | None = None, **attrs) -> None:
-        nonlocal pos
-        if kind is not None:
-            segs.append(Segment(kind, pos, pos + len(s), attrs))
-        parts.append(s + "\n")
-        pos += len(s) + 1
-
-    line("XX县人民政府", "title", locator="title")
-    line("")
-    for b in body:
-        line(b, "body", locator="body > p")
-    if hidden:
-        line("[隐藏内容]")
-        for text, reason, hrefs in hidden:
-            line(text, "hidden", reason=reason, hrefs=list(hrefs), locator="body > div")
-    if links:
-        line("[链接]")
-        for anchor, href, is_hidden in links:
-            line(f"{anchor} {href}", "link", href=href, text=anchor, hidden=is_hidden, locator="body > a")
-    if scripts:
-        line("[脚本]")
-        for text, reason, hrefs in scripts:
-            line(text, "script", reason=reason, hrefs=list(hrefs), locator="body > script")
-    return Extracted("".join(parts), segs, format="html", source=source)
+    return html_page("XX县人民政府", (), body, hidden, links, scripts, source)
 
 
 @pytest.fixture(scope="module")
