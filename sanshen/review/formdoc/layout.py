@@ -1,0 +1,81 @@
+"""The form's rows, shared by the .docx and the .pdf renderer so both say the same thing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .data import ReviewFormData, StepBlock
+
+# XML 1.0 forbids most C0 controls; user input may carry them (pasted text), and python-docx would refuse.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean(text: object) -> str:
+    return _CONTROL.sub("", "" if text is None else str(text)).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def paragraphs(text: object) -> list[str]:
+    return clean(text).split("\n")
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    label: str
+    value: str
+    tall: bool = False  # the summary gets room, like the seed's blank box
+
+
+@dataclass(frozen=True)
+class StepRow:
+    label: str  # e.g. "科室初审意见"
+    decision: str
+    opinion: str
+    reviewer: str
+    date: str
+
+
+def step_label(step: StepBlock) -> str:
+    name = clean(step.name)
+    if name.endswith("意见"):
+        return name
+    # A long name wraps mid-word in the narrow label column; put 意见 on its own line instead.
+    return f"{name}意见" if len(name) <= 4 else f"{name}\n意见"
+
+
+def rows(data: ReviewFormData) -> list[FieldRow | StepRow]:
+    out: list[FieldRow | StepRow] = [
+        FieldRow("信息名称", clean(data.info_name)),
+        FieldRow("信息来源", clean(data.source)),
+        FieldRow("信息类别", clean(data.category)),
+        FieldRow("拟发布渠道", clean(data.channels)),
+        FieldRow("拟稿人", "　".join(x for x in (clean(data.drafter), clean(data.drafted_text)) if x)),
+        FieldRow("主要内容\n（摘要）", clean(data.summary), tall=True),
+        FieldRow("机器检查", clean(data.machine_check) or "—"),
+    ]
+    if data.overrides:
+        lines = []
+        for n in data.overrides:
+            who = "　".join(x for x in (clean(n.reviewer), clean(n.date_text)) if x)
+            lines.append(f"{clean(n.finding)}：{clean(n.reason)}" + (f"（{who}）" if who else ""))
+        out.append(FieldRow("否决项处理", "\n".join(lines)))
+    for step in data.steps:
+        out.append(
+            StepRow(
+                label=step_label(step),
+                decision=clean(step.decision),
+                opinion=clean(step.opinion),
+                reviewer=clean(step.reviewer_text),
+                date=clean(step.date_text),
+            )
+        )
+    return out
+
+
+def footer_text(data: ReviewFormData) -> str:
+    parts = []
+    if data.item_id:
+        parts.append(f"编号：{clean(data.item_id)}")
+    if data.generated_text:
+        parts.append(f"生成时间：{clean(data.generated_text)}")
+    return "　　".join(parts)
