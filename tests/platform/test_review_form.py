@@ -93,6 +93,7 @@ def test_docx_has_every_step_and_chinese_fonts():
     assert len(doc.tables) == 1
     assert doc.tables[0]._tbl.tblPr.find(qn("w:tblBorders")) is not None
     assert len(doc.tables[0].rows) == 8 + len(STEPS)
+    assert [round(c.width.mm) for c in doc.tables[0].columns] == [36, 120]
 
 
 def test_docx_survives_control_characters_and_empty_fields():

@@ -113,6 +113,8 @@ def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font
     table = doc.add_table(rows=0, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    # Word reads the cell widths, LibreOffice the grid: set both.
+    table.columns[0].width, table.columns[1].width = LABEL_WIDTH, VALUE_WIDTH
     _borders(table)
 
     for row in rows(data):
