@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ninja",  # only for its local Swagger UI files and template (no CDN)
     "sanshen.api",
     "sanshen.checks",
+    "sanshen.review",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,372 @@
+"""稿件 (items), their revisions, review routes (as data) and the review record."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+
+from sanshen.units.models import Role, Unit
+
+
+class Category(models.TextChoices):
+    WORK_NEWS = "work_news", "工作动态"
+    NOTICE = "notice", "公示公告"
+    POLICY = "policy", "政策文件"
+    KEY_AREA = "key_area", "重点领域"
+    REPRINT = "reprint", "转载"
+    INTERACTION = "interaction", "互动回应"
+
+
+class Importance(models.TextChoices):
+    NORMAL = "normal", "一般"
+    MAJOR = "major", "重大"
+    CRITICAL = "critical", "特重大"
+
+
+IMPORTANCE_RANK = {Importance.NORMAL: 0, Importance.MAJOR: 1, Importance.CRITICAL: 2}
+
+
+class Topic(models.TextChoices):
+    BIDDING = "bidding", "招投标"
+    PERSONNEL = "personnel", "人事任免"
+    DISASTER = "disaster", "灾情疫情"
+    OPINION = "opinion", "舆情回应"
+
+
+class Source(models.TextChoices):
+    ORIGINAL = "original", "原创"
+    REPRINT = "reprint", "转载"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    IN_REVIEW = "in_review", "审核中"
+    RETURNED = "returned", "退回"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已驳回"
+    PUBLISHED = "published", "已发布"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class StepKind(models.TextChoices):
+    FIRST = "first", "初审"
+    SECOND = "second", "复审"
+    FINAL = "final", "终审"
+    SECRECY = "secrecy", "保密审查"
+    JOINT = "joint", "会审"
+    ESCALATION = "escalation", "上级审核"
+
+
+class Scope(models.TextChoices):
+    ITEM = "item", "稿件所属单位"
+    DISTRICT = "district", "所在县/区"
+    TOP = "top", "本级政府（顶级单位）"
+    JOINT = "joint", "会审部门（每个部门一个并行审核）"
+
+
+class StepState(models.TextChoices):
+    PENDING = "pending", "待审"
+    PASSED = "passed", "通过"
+    RETURNED = "returned", "退回"
+    REJECTED = "rejected", "驳回"
+    SKIPPED = "skipped", "跳过"
+
+
+class Action(models.TextChoices):
+    APPROVE = "approve", "通过"
+    RETURN = "return", "退回"
+    REJECT = "reject", "驳回"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("审核记录一经形成不得修改。")
+
+    def delete(self):
+        raise ValidationError("审核记录一经形成不得删除。")
+
+
+class AppendOnly(models.Model):
+    """Rows that are written once: the record of who did what must never change."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError("审核记录一经形成不得修改。")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("审核记录一经形成不得删除。")
+
+
+# Items and revisions ------------------------------------------------------------------------
+
+
+class Item(models.Model):
+    title = models.CharField("标题", max_length=300)
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="review_items")
+    drafter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="拟稿人", on_delete=models.PROTECT, related_name="drafted_items"
+    )
+    category = models.CharField("信息类别", max_length=20, choices=Category.choices)
+    importance = models.CharField("重要程度", max_length=10, choices=Importance.choices, default=Importance.NORMAL)
+    topics = models.JSONField("涉及事项", default=list, blank=True)
+    joint_units = models.ManyToManyField(Unit, verbose_name="会审部门", blank=True, related_name="joint_review_items")
+    source = models.CharField("信息来源", max_length=10, choices=Source.choices, default=Source.ORIGINAL)
+    source_name = models.CharField("来源名称", max_length=200, blank=True)
+    source_url = models.CharField("来源网址", max_length=500, blank=True)
+    planned_at = models.DateTimeField("计划发布时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    round = models.PositiveIntegerField("审核轮次", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "稿件"
+        verbose_name_plural = "稿件"
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("unit", "status"), name="review_item_unit_status_idx"),)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if not isinstance(self.topics, list) or any(t not in Topic.values for t in self.topics):
+            errors["topics"] = "涉及事项只能是：" + "、".join(Topic.labels) + "。"
+        if self.source == Source.REPRINT:
+            if not self.source_name.strip():
+                errors["source_name"] = "转载信息须注明来源名称。"
+            try:
+                URLValidator(schemes=["http", "https"])(self.source_url)
+            except ValidationError:
+                errors["source_url"] = "转载信息须填写有效的来源网址（http 或 https）。"
+        if errors:
+            raise ValidationError(errors)
+
+    def latest_revision(self) -> Revision | None:
+        return self.revisions.order_by("-number").first()
+
+
+def content_hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+
+
+class Revision(AppendOnly):
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField("版本号")
+    title = models.CharField("标题", max_length=300)
+    body = models.TextField("正文")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, related_name="review_revisions"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    findings = models.JSONField("机器检查结果", default=list)
+    engine_version = models.CharField("检查引擎版本", max_length=40)
+    content_hash = models.CharField("内容摘要（SHA-256）", max_length=64)
+
+    class Meta:
+        verbose_name = "稿件版本"
+        verbose_name_plural = "稿件版本"
+        ordering = ("item_id", "number")
+        constraints = (models.UniqueConstraint(fields=("item", "number"), name="review_revision_unique_number"),)
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.number}版）"
+
+    @property
+    def veto_findings(self) -> list[dict]:
+        return [f for f in self.findings if f.get("severity") == "veto"]
+
+
+class VetoOverride(AppendOnly):
+    """A reviewer lets a revision with `veto` findings go forward, with a written reason."""
+
+    revision = models.ForeignKey(Revision, verbose_name="版本", on_delete=models.PROTECT, related_name="overrides")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="放行人", on_delete=models.PROTECT)
+    reason = models.TextField("理由")
+    findings = models.JSONField("放行的否决项", default=list)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "否决项放行"
+        verbose_name_plural = "否决项放行"
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.revision} · {self.user}"
+
+
+# Routes as data -----------------------------------------------------------------------------
+
+
+class RouteTemplate(models.Model):
+    category = models.CharField("信息类别", max_length=20, choices=Category.choices, unique=True)
+    name = models.CharField("名称", max_length=100)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "审核流程模板"
+        verbose_name_plural = "审核流程模板"
+        ordering = ("category",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RouteStepTemplate(models.Model):
+    """One step of a route. Steps with the same `order` run in parallel; a `joint` scope step
+    becomes one parallel step per 会审 department."""
+
+    template = models.ForeignKey(RouteTemplate, verbose_name="流程", on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveIntegerField("顺序")
+    kind = models.CharField("环节", max_length=12, choices=StepKind.choices)
+    label = models.CharField("名称", max_length=100, blank=True)
+    role = models.CharField("所需角色", max_length=32, choices=Role.choices)
+    scope = models.CharField("审核单位", max_length=10, choices=Scope.choices, default=Scope.ITEM)
+    joint_units = models.ManyToManyField(Unit, verbose_name="固定会审部门", blank=True, related_name="+")
+    min_importance = models.CharField(
+        "仅当重要程度至少为", max_length=10, choices=Importance.choices, blank=True, default=""
+    )
+    topics = models.JSONField("仅当涉及事项（任一）", default=list, blank=True)
+    deadline_hours = models.PositiveIntegerField("办理时限（小时）", default=24)
+
+    class Meta:
+        verbose_name = "审核环节模板"
+        verbose_name_plural = "审核环节模板"
+        ordering = ("template_id", "order", "id")
+
+    def __str__(self) -> str:
+        return self.label or self.get_kind_display()
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.topics, list) or any(t not in Topic.values for t in self.topics):
+            raise ValidationError({"topics": "涉及事项只能是：" + "、".join(Topic.labels) + "。"})
+
+
+# Review instances ---------------------------------------------------------------------------
+
+
+class ReviewStep(models.Model):
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="steps")
+    round = models.PositiveIntegerField("审核轮次")
+    order = models.PositiveIntegerField("顺序")
+    kind = models.CharField("环节", max_length=12, choices=StepKind.choices)
+    label = models.CharField("名称", max_length=100)
+    group = models.CharField("并行组", max_length=100, blank=True)
+    role = models.CharField("所需角色", max_length=32, choices=Role.choices, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name="审核单位", on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="指定审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField("状态", max_length=10, choices=StepState.choices, default=StepState.PENDING)
+    deadline_hours = models.PositiveIntegerField("办理时限（小时）", default=24)
+    deadline = models.DateTimeField("截止时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    opinion = models.TextField("审核意见", blank=True)
+    revision = models.ForeignKey(
+        Revision, verbose_name="审核版本", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proofread = models.BooleanField("已校对", default=False)
+    delegated_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="委托人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "审核环节"
+        verbose_name_plural = "审核环节"
+        ordering = ("item_id", "round", "order", "id")
+        indexes = (models.Index(fields=("state", "deadline"), name="review_step_state_deadline_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.label}"
+
+
+class Decision(AppendOnly):
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="decisions")
+    step = models.ForeignKey(ReviewStep, verbose_name="环节", on_delete=models.PROTECT, related_name="decisions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.PROTECT, related_name="+"
+    )
+    delegated_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="委托人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    action = models.CharField("决定", max_length=10, choices=Action.choices)
+    opinion = models.TextField("审核意见", blank=True)
+    revision_number = models.PositiveIntegerField("审核版本号")
+    proofread = models.BooleanField("已校对当前版本", default=False)
+    override_reason = models.TextField("否决项放行理由", blank=True)
+    back_to_order = models.PositiveIntegerField("退回至环节", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审核决定"
+        verbose_name_plural = "审核决定"
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.user} · {self.get_action_display()}"
+
+
+class Delegation(models.Model):
+    """While `from_user` is away, `to_user` may decide the steps `from_user` could decide."""
+
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="委托人", on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受托人", on_delete=models.PROTECT, related_name="delegations_received"
+    )
+    start = models.DateTimeField("开始时间")
+    end = models.DateTimeField("结束时间")
+    reason = models.CharField("事由", max_length=200, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审核委托"
+        verbose_name_plural = "审核委托"
+        ordering = ("-start", "id")
+
+    def __str__(self) -> str:
+        return f"{self.from_user} → {self.to_user}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.from_user_id and self.from_user_id == self.to_user_id:
+            raise ValidationError("不能委托给自己。")
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "结束时间须晚于开始时间。"})
