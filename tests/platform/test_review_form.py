@@ -94,6 +94,12 @@ def test_docx_has_every_step_and_chinese_fonts():
     assert doc.tables[0]._tbl.tblPr.find(qn("w:tblBorders")) is not None
     assert len(doc.tables[0].rows) == 8 + len(STEPS)
     assert [round(c.width.mm) for c in doc.tables[0].columns] == [36, 120]
+    # Word refuses properties out of schema order.
+    tblpr = [el.tag.split("}")[1] for el in doc.tables[0]._tbl.tblPr]
+    order = ["tblStyle", "tblW", "jc", "tblBorders", "tblLayout", "tblCellMar", "tblLook"]
+    assert [t for t in order if t in tblpr] == [t for t in tblpr if t in order]
+    trpr = [el.tag.split("}")[1] for el in doc.tables[0].rows[-1]._tr.trPr]
+    assert trpr.index("cantSplit") < trpr.index("trHeight")
 
 
 def test_docx_survives_control_characters_and_empty_fields():

@@ -61,6 +61,16 @@ def _style_fonts(doc, body_font: str) -> None:
     pf.line_spacing = 1.25
 
 
+def _insert_before(parent, child, successors: tuple[str, ...]) -> None:
+    # Word rejects properties out of schema order, so place each one before its first present successor.
+    for name in successors:
+        found = parent.find(qn(f"w:{name}"))
+        if found is not None:
+            found.addprevious(child)
+            return
+    parent.append(child)
+
+
 def _borders(table) -> None:
     tblpr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -71,12 +81,21 @@ def _borders(table) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), "000000")
         borders.append(el)
-    tblpr.append(borders)
+    _insert_before(tblpr, borders, ("shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"))
+    # Breathing room inside the cells (twips), so text does not touch the rules.
+    margins = OxmlElement("w:tblCellMar")
+    for edge, width in (("top", 57), ("left", 113), ("bottom", 57), ("right", 113)):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(width))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    _insert_before(tblpr, margins, ("tblLook", "tblCaption", "tblDescription"))
 
 
 def _cant_split(row) -> None:
     trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:cantSplit"))
+    successors = ("trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden")
+    _insert_before(trpr, OxmlElement("w:cantSplit"), successors)
 
 
 def _write(cell_or_par, text: str, font: str, size, bold=False, align=None, first=True):
@@ -143,7 +162,8 @@ def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font
             _write(value, sign, body_font, SIZE_SIHAO, align=WD_ALIGN_PARAGRAPH.RIGHT, first=False)
             tr.height, tr.height_rule = Mm(35), WD_ROW_HEIGHT_RULE.AT_LEAST
             value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-            _cant_split(tr)
+            if len(row.opinion) <= 400:  # a longer opinion must be allowed to run onto the next page
+                _cant_split(tr)
 
     if data.note:
         p = _write(doc, f"说明：{clean(data.note)}", body_font, SIZE_XIAOSI, first=False)[0]
