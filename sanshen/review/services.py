@@ -439,8 +439,8 @@ def decide(
         ok, delegator = _eligible(step, user)
         if not ok:
             raise PermissionDenied("您不是该环节的审核人。")
-        if user.pk in _authors(item):
-            raise PermissionDenied("拟稿人或修改过稿件的人不能审核该稿件。")
+        if {user.pk, delegator} & _authors(item):
+            raise PermissionDenied("拟稿人或修改过稿件的人不能审核该稿件（也不能委托他人审核）。")
         latest = item.latest_revision()
         number = revision.number if isinstance(revision, Revision) else (revision or latest.number)
         if isinstance(revision, Revision) and revision.item_id != item.pk:

@@ -360,3 +360,57 @@ def test_diff_between_revisions(org):
     assert {"tag": "replace", "old": "原", "new": "改"} in replace["inline"][0]
     assert diff["hunks"][1]["new_lines"] == ["第四段。"]
     assert _fresh(item).title == "学生资助通知（修订）"
+
+
+def test_admin_route_editing_and_read_only_record(org, client, make_user):
+    from django.urls import reverse
+
+    from sanshen.accounts.testing import login
+    from sanshen.review import services
+    from sanshen.review.models import Decision, RouteTemplate
+
+    item = _item(org)
+    services.submit(item, org["editor"])
+    decision = _approve(_fresh(item), org["head"])
+    root = make_user("root", is_superuser=True, is_staff=True)
+    login(client, root)
+    template = RouteTemplate.objects.get(category="policy")
+    response = client.get(reverse("admin:review_routetemplate_change", args=[template.pk]))
+    assert response.status_code == 200 and "主要领导终审" in response.content.decode()
+    assert client.get(reverse("admin:review_decision_changelist")).status_code == 200
+    assert client.post(reverse("admin:review_decision_delete", args=[decision.pk]), {"post": "yes"}).status_code == 403
+    assert Decision.objects.filter(pk=decision.pk).exists()
+
+
+def test_only_drafter_submits_and_only_participants_edit(org):
+    from sanshen.audit.models import AuditEntry
+    from sanshen.review import services
+
+    item = _item(org)
+    with pytest.raises(PermissionDenied, match="拟稿人"):
+        services.submit(item, org["head"])
+    with pytest.raises(PermissionDenied):
+        services.add_revision(item, org["head"], title="改", body=CLEAN)
+    services.submit(item, org["editor"])
+    entry = AuditEntry.objects.get(action="review_submit", object_id=str(item.pk))
+    assert entry.before == {"status": "draft"} and entry.after["status"] == "in_review"
+    with pytest.raises(ValidationError, match="不能提交"):
+        services.submit(_fresh(item), org["editor"])
+    # Only the reviewers of the current step may edit during review.
+    with pytest.raises(PermissionDenied):
+        services.add_revision(_fresh(item), org["deputy"], title="改", body=CLEAN)
+
+
+def test_drafter_cannot_approve_through_a_delegation(org):
+    from sanshen.review import services
+    from sanshen.review.models import Delegation
+    from sanshen.units.models import Membership
+
+    Membership.objects.create(user=org["editor"], unit=org["edu"], role=Role.SECTION_HEAD)
+    now = timezone.now()
+    Delegation.objects.create(from_user=org["editor"], to_user=org["admin"], start=now, end=now + dt.timedelta(days=1))
+    item = _item(org)
+    services.submit(item, org["editor"])
+    step = services.current_steps(_fresh(item))[0]
+    with pytest.raises(PermissionDenied, match="委托"):
+        services.decide(step, org["admin"], "approve", "同意", 1, proofread=True)
