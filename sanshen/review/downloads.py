@@ -1,0 +1,64 @@
+"""Downloads of an item's review form (审核表) for signed-in users who may see the item."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from .formdata import build_form_data
+from .formdoc import FormRenderError, render_docx, render_pdf
+from .models import Item
+from .services import visible_items
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def form_filename(item: Item, ext: str) -> str:
+    title = _UNSAFE.sub("_", item.title).strip(" ._")[:60] or "稿件"
+    return f"审核表-{item.pk}-{title}.{ext}"
+
+
+def attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    # Non-ASCII names go into filename*=utf-8''… (RFC 5987); Django does the quoting.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def form_docx(item: Item) -> HttpResponse:
+    return attachment(render_docx(build_form_data(item)), DOCX_TYPE, form_filename(item, "docx"))
+
+
+def form_pdf(item: Item) -> HttpResponse:
+    """The PDF, or raises FormRenderError when this machine cannot render it."""
+    return attachment(render_pdf(build_form_data(item)), "application/pdf", form_filename(item, "pdf"))
+
+
+def _visible(request, item_id: int) -> Item:
+    item = visible_items(request.user).select_related("unit", "drafter").filter(pk=item_id).first()
+    if item is None:
+        raise Http404("未找到该稿件。")
+    return item
+
+
+@require_GET
+@login_required
+def item_form_docx(request, item_id: int):
+    return form_docx(_visible(request, item_id))
+
+
+@require_GET
+@login_required
+def item_form_pdf(request, item_id: int):
+    item = _visible(request, item_id)
+    try:
+        return form_pdf(item)
+    except FormRenderError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
