@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api-tokens/", include("sanshen.api.urls")),
     path("check/", include("sanshen.checks.urls")),
+    path("review/", include("sanshen.review.urls")),
     path("review/", include("sanshen.review.urls_downloads")),
 ]

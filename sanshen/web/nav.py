@@ -24,9 +24,10 @@ Predicate = Callable[[HttpRequest], bool]
 # Sections, in the order they are shown.
 WORK = "工作台"
 CHECK = "内容检查"
+REVIEW = "信息发布审核"
 ORG = "单位与账号"
 SYSTEM = "系统管理"
-SECTIONS = (WORK, CHECK, ORG, SYSTEM)
+SECTIONS = (WORK, REVIEW, CHECK, ORG, SYSTEM)
 
 
 def logged_in(request: HttpRequest) -> bool:
@@ -82,6 +83,11 @@ ITEMS: list[NavItem] = [
     NavItem("在线检查", "online-check", section=CHECK, order=10, quick=True),
     NavItem("接口令牌", "api-tokens", section=ORG, order=40, allowed=any_role(Role.SITE_ADMIN, Role.SUPERVISOR),
             active_prefixes=("api-token",)),
+    NavItem("我的稿件", "review:mine", section=REVIEW, order=10, quick=True,
+            active_prefixes=("review:new", "review:item")),
+    NavItem("待我审核", "review:queue", section=REVIEW, order=20, quick=True),
+    NavItem("审核总览", "review:overview", section=REVIEW, order=30,
+            allowed=any_role(Role.SUPERVISOR, Role.SITE_ADMIN, Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER)),
     NavItem("管理后台", "admin:index", section=SYSTEM, order=90, allowed=superuser, active_prefixes=("admin:",)),
 ]
 
