@@ -219,3 +219,4 @@ def check(request: HttpRequest):
     except InputError as exc:
         return _error(request, exc.message, exc.status)
     return JsonResponse(run.report(), json_dumps_params={"ensure_ascii": False})
+api.add_router("/items", "sanshen.review.api.router")
