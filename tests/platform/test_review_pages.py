@@ -254,3 +254,40 @@ def test_reviewer_overrides_veto_with_reason(org):
 def test_nav_shows_review_section(org):
     html = _client(org["editor"]).get(reverse("review:mine")).content.decode()
     assert "信息发布审核" in html and "待我审核" in html and "审核总览" not in html
+
+
+def test_return_to_earlier_step(org):
+    from sanshen.review import services
+
+    item = _item(org)
+    step, _ = _decide_url(item, org["head"])
+    services.decide(step, org["head"], "approve", "同意", item.latest_revision(), proofread=True)
+    item.refresh_from_db()
+    c = _client(org["secrecy"])
+    html = c.get(reverse("review:item", args=[item.pk])).content.decode()
+    assert "退回至" in html and f'value="{step.order}">科室初审' in html
+    step2, url2 = _decide_url(item, org["secrecy"])
+    p = f"s{step2.pk}-"
+    response = c.post(
+        url2, {p + "action": "return", p + "back_to": step.order, p + "opinion": "请科室再核", p + "revision": 1}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "in_review"
+    assert [s.pk for s in services.current_steps(item)] == [step.pk]
+
+
+def test_diff_between_any_two_revisions(org):
+    from sanshen.review import services
+
+    item = _item(org, body="第一行\n第二行", submit=False)
+    services.add_revision(item, org["editor"], title=item.title, body="第一行\n第二行改")
+    services.add_revision(item, org["editor"], title=item.title, body="第一行\n第二行改\n第三行")
+    c = _client(org["editor"])
+    html = c.get(reverse("review:item", args=[item.pk])).content.decode()
+    assert "第2版 → 第3版" in html and "+ 第三行" in html
+    html = c.get(reverse("review:item", args=[item.pk]), {"a": 1, "b": 3}).content.decode()
+    assert "第1版 → 第3版" in html and "− 第二行" in html and "+ 第三行" in html
+    html = c.get(reverse("review:item", args=[item.pk]), {"a": 1, "b": 2}).content.decode()
+    assert "第1版 → 第2版" in html and '<ins class="rv-ins">改</ins>' in html
+    assert c.get(reverse("review:item", args=[item.pk]), {"a": "x", "b": 99}).status_code == 200
