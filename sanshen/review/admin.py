@@ -3,7 +3,20 @@ review record is read-only everywhere."""
 
 from django.contrib import admin
 
-from .models import Decision, Delegation, Item, ReviewStep, Revision, RouteStepTemplate, RouteTemplate
+from .models import (
+    Decision,
+    Delegation,
+    Item,
+    Publication,
+    ReviewStep,
+    Revision,
+    RouteStepTemplate,
+    RouteTemplate,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WithdrawRequest,
+)
 
 
 class RouteStepTemplateInline(admin.TabularInline):
@@ -57,3 +70,31 @@ class ReviewStepAdmin(ReadOnlyAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("item", "step", "user", "delegated_from", "action", "revision_number", "created_at")
     list_filter = ("action",)
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ("item", "url", "published_by", "published_at", "revision_number")
+
+
+@admin.register(WithdrawRequest)
+class WithdrawRequestAdmin(ReadOnlyAdmin):
+    list_display = ("item", "kind", "state", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_filter = ("kind", "state")
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "url", "active", "created_at")
+    exclude = ("secret",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("item", "endpoint", "event", "state", "attempts", "next_attempt_at", "last_status")
+    list_filter = ("state", "event")
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("delivery", "number", "at", "status", "duration_ms")

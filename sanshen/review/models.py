@@ -370,3 +370,183 @@ class Delegation(models.Model):
             raise ValidationError("不能委托给自己。")
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "结束时间须晚于开始时间。"})
+
+
+# Publication, webhooks and withdrawal requests ----------------------------------------------
+# (002 第十二条 publication by the site editor; 第十四条 no withdrawal or deletion without an
+# approved request. Nothing here deletes an item: a withdrawn or "deleted" item stays on record.)
+
+
+class Publication(models.Model):
+    item = models.OneToOneField(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="publication")
+    url = models.CharField("发布网址", max_length=500)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间")
+    revision_number = models.PositiveIntegerField("发布版本号")
+
+    class Meta:
+        verbose_name = "发布记录"
+        verbose_name_plural = "发布记录"
+        ordering = ("-published_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.url}"
+
+
+class WebhookEndpoint(models.Model):
+    """A unit's CMS: events of the unit's items are POSTed here, signed with `secret`."""
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="webhook_endpoints")
+    url = models.CharField("接收地址", max_length=500)
+    secret = models.CharField("签名密钥", max_length=200)
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "推送地址（Webhook）"
+        verbose_name_plural = "推送地址（Webhook）"
+        ordering = ("unit_id", "id")
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.url}"
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            URLValidator(schemes=["http", "https"])(self.url)
+        except ValidationError as exc:
+            raise ValidationError({"url": "请填写有效的 http 或 https 地址。"}) from exc
+        if len(self.secret or "") < 16:
+            raise ValidationError({"secret": "签名密钥至少 16 个字符。"})
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "待发送"
+    DELIVERED = "delivered", "已送达"
+    FAILED = "failed", "已放弃"
+
+
+class WebhookDelivery(models.Model):
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name="推送地址", on_delete=models.PROTECT, related_name="deliveries"
+    )
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="webhook_deliveries")
+    event = models.CharField("事件", max_length=40)
+    payload = models.JSONField("内容")
+    state = models.CharField("状态", max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    last_status = models.PositiveIntegerField("最近响应码", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "推送任务"
+        verbose_name_plural = "推送任务"
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("state", "next_attempt_at"), name="review_webhook_due_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.item_id} → {self.endpoint_id}"
+
+
+class WebhookAttempt(AppendOnly):
+    """One POST of a delivery, kept whatever its outcome."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, verbose_name="推送任务", on_delete=models.PROTECT, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField("第几次")
+    at = models.DateTimeField("时间")
+    status = models.PositiveIntegerField("响应码", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+
+    class Meta:
+        verbose_name = "推送尝试"
+        verbose_name_plural = "推送尝试"
+        ordering = ("delivery_id", "number")
+
+    def __str__(self) -> str:
+        return f"{self.delivery} #{self.number}"
+
+
+class WithdrawKind(models.TextChoices):
+    WITHDRAW = "withdraw", "撤回"
+    DELETE = "delete", "删除"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "不同意"
+
+
+class WithdrawRequest(models.Model):
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="withdraw_requests")
+    kind = models.CharField("类型", max_length=10, choices=WithdrawKind.choices)
+    reason = models.TextField("理由")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    state = models.CharField("状态", max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opinion = models.TextField("审批意见", blank=True)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "撤回/删除申请"
+        verbose_name_plural = "撤回/删除申请"
+        ordering = ("-requested_at", "-id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("item",), condition=models.Q(state="pending"), name="review_withdraw_one_pending"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.get_kind_display()}（{self.get_state_display()}）"
+
+
+def _register_publishing_actions() -> None:
+    from sanshen.audit.models import register_action
+
+    register_action("review_publish", "稿件发布")
+    register_action("review_withdraw_request", "撤回/删除申请")
+    register_action("review_withdraw_decision", "撤回/删除审批")
+    register_action("review_archive", "月度归档")
+    register_action("review_self_inspection", "自检自查报告")
+
+
+_register_publishing_actions()
+
+
+def _remember_status(sender, instance, **kwargs) -> None:
+    instance._loaded_status = instance.__dict__.get("status")  # never load a deferred field
+
+
+def _status_changed(sender, instance, created, raw=False, **kwargs) -> None:
+    # Approval happens in services.decide; the CMS hears of it through the unit's webhooks.
+    if raw:
+        return
+    before = getattr(instance, "_loaded_status", None)
+    instance._loaded_status = instance.status
+    if instance.status == Status.APPROVED and before != Status.APPROVED and not created:
+        from .publishing import enqueue_event
+
+        enqueue_event(instance, "item.approved")
+
+
+models.signals.post_init.connect(_remember_status, sender=Item, dispatch_uid="review_item_status_init")
+models.signals.post_save.connect(_status_changed, sender=Item, dispatch_uid="review_item_status_save")
