@@ -67,7 +67,7 @@ def test_helpers_compute_valid_numbers():
 def test_id_card_found_with_exact_offsets_and_mask_suggestion():
     text = f"申请人张三，身份证号码：{ID}，现予公示。"
     (f,) = privacy(text)
-    assert f.rule == "privacy:id_card" and f.severity == "high"
+    assert f.rule == "privacy:id_card" and f.severity == "veto"
     assert f.text == ID and f.start == text.index(ID)
     assert "身份证" in f.message
     assert f"{ID[:6]}********{ID[-4:]}" in f.suggestion
@@ -87,7 +87,7 @@ def test_id_list_gives_one_finding_per_number():
     text = "2024年低保对象公示名单\n序号\t姓名\t身份证号\n" + rows
     found = privacy(text)
     assert [f.text for f in found] == ids
-    assert all(f.severity == "high" and "公示名单" in f.message for f in found)
+    assert all(f.severity == "veto" and "公示名单" in f.message for f in found)
 
 
 def test_old_fifteen_digit_id():
@@ -138,7 +138,7 @@ def test_id_written_in_groups_and_traditional_context():
     (f,) = privacy(f"受助学生马俊杰，公民身份号码 {spaced}，资助金额3000元。")
     assert f.text == spaced and f.rule == "privacy:id_card"
     (g,) = privacy(f"身份證號碼：{ID}，姓名：謝文華。")
-    assert g.severity == "high"
+    assert g.severity == "veto"
 
 
 def test_id_next_to_uscc_label_is_left_to_the_code():
@@ -181,7 +181,7 @@ def test_contact_label_does_not_excuse_a_personal_record():
     text = f"姓名：李四，身份证号：{ID}，联系电话：13812345678"
     found = privacy(text)
     assert [f.rule for f in found] == ["privacy:id_card", "privacy:mobile"]
-    assert all(f.severity == "high" for f in found)
+    assert [f.severity for f in found] == ["veto", "high"]
 
 
 def test_mobile_in_a_published_list_is_high():
@@ -265,7 +265,7 @@ def test_table_with_one_cell_per_line():
     text = f"低保对象名单\n姓名\n身份证号\n联系电话\n张三\n{ID}\n13812345678\n"
     found = privacy(text)
     assert [f.text for f in found] == [ID, "13812345678"]
-    assert all(f.severity == "high" and "公示名单" in f.message for f in found)
+    assert [f.severity for f in found] == ["veto", "high"] and all("公示名单" in f.message for f in found)
 
 
 # -- bank cards ------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def test_editor_checks_text_and_sees_highlights(tab, tree, make_user, tmp_path):
     count = items.count()
     assert count == len(EXPECTED_RULES)
     expect(summary).to_contain_text(f"发现 {count} 处问题")
-    expect(summary.locator(".check-counts li")).to_have_count(3 + 3)  # 3 families, 3 severities
+    expect(summary.locator(".check-counts li")).to_have_count(3 + 2)  # 3 families; veto (ID, name) and medium
     counts = summary.locator(".check-counts").first
     for category in ("privacy", "expression", "spam"):
         expect(counts).to_contain_text(f"{CATEGORY_LABELS[category]} 1")

@@ -15,7 +15,7 @@ from sanshen.units.models import Role
 
 CLEAN = "关于做好2026年春季学期学生资助工作的通知。各学校要按时完成资助资金发放。"
 ID_NUMBER = "110101199003077571"
-# The ID number is a privacy finding; the typo in the political phrase is a veto finding.
+# The ID number is a veto privacy finding, and so is the slip in the political phrase.
 LEAKY = f"联系人身份证号{ID_NUMBER}。\n深入学习贯彻习近平新时代中国特色社会主意思想。"
 MASKED = "联系人身份证号110101********7571。\n深入学习贯彻习近平新时代中国特色社会主义思想。"
 
@@ -88,7 +88,7 @@ def test_drafter_flow_blocked_by_veto_then_masked_and_submitted(org):
     item = Item.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("review:item", args=[item.pk])
     html = c.get(response["Location"]).content.decode()
-    assert 'class="hl sev-high"' in html and ID_NUMBER in html  # the ID number highlighted
+    assert 'class="hl sev-veto"' in html and ID_NUMBER in html  # the ID number highlighted
     assert "sev-veto" in html and "否决项" in html
     assert re.search(r'id="submit-button" disabled', html)
 

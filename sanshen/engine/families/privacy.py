@@ -753,6 +753,10 @@ class PrivacyRecognizer(Recognizer):
             msg = f"公示名单中含姓名及{what}" if table else f"公开内容含{what}"
             sug = f"脱敏为 {masked}（保留前6位和后{tail}位）"
             sev = "medium" if c.confidence < 0.6 and not named else "high"
+            if kind == "id_card" and not c.info.get("bad_check") and c.confidence >= 0.9:
+                # A citizen's full, valid ID number on a public page is a leak (泄露) in the
+                # inspection indicators' single-veto class, and must stop publication.
+                sev = "veto"
             return Leak(kind, c.start, c.end, sev, c.confidence, msg, sug, masked)
 
         if kind == "bank_card":
