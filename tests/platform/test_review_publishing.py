@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import http.server
+import io
 import json
 import threading
 
@@ -242,6 +243,23 @@ def test_review_webhooks_command(org, receiver):
     call_command("review_webhooks")
     assert WebhookDelivery.objects.get().state == "delivered"
     assert len(server.received) == 1
+
+
+def test_review_webhooks_command_manages_endpoints(org):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from sanshen.review.models import WebhookEndpoint
+
+    out = io.StringIO()
+    call_command("review_webhooks", "--add", str(org["edu"].pk), "https://cms.example.gov.cn/hook", stdout=out)
+    ep = WebhookEndpoint.objects.get()
+    assert ep.active and ep.unit == org["edu"] and len(ep.secret) >= 32 and ep.secret in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("review_webhooks", "--add", str(org["edu"].pk), "ftp://cms.example.gov.cn/hook")
+    call_command("review_webhooks", "--disable", str(ep.pk), stdout=io.StringIO())
+    ep.refresh_from_db()
+    assert not ep.active
 
 
 def test_withdraw_request_reviewed_by_leader(org, receiver):
