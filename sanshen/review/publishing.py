@@ -57,6 +57,7 @@ __all__ = [
     "publish",
     "request_withdraw",
     "sign",
+    "verify_signature",
 ]
 
 PUBLISHER_ROLES = (Role.SITE_ADMIN, Role.EDITOR)
@@ -161,6 +162,15 @@ def body_bytes(payload: dict) -> bytes:
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: int = 300) -> bool:
+    """What a receiver does: the HMAC matches and the timestamp is within `tolerance` seconds."""
+    try:
+        age = abs(time.time() - int(timestamp))
+    except (TypeError, ValueError):
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature or "")
 
 
 def _claim(delivery: WebhookDelivery, now: dt.datetime) -> bool:

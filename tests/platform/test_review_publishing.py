@@ -168,6 +168,12 @@ def test_webhook_signed_events_reach_loopback_server(org, receiver):
     # A tampered body does not verify.
     headers, body = server.received[0]
     assert not _verify(headers, body.replace(b"approved", b"rejected"))
+    assert publishing.verify_signature(SECRET, headers["x-sanshen-timestamp"], body, headers["x-sanshen-signature"])
+    assert not publishing.verify_signature(
+        "wrong-secret-0000", headers["x-sanshen-timestamp"], body, headers["x-sanshen-signature"]
+    )
+    old = str(int(headers["x-sanshen-timestamp"]) - 3600)  # a replayed old message
+    assert not publishing.verify_signature(SECRET, old, body, publishing.sign(SECRET, old, body))
     assert all(d.state == "delivered" and d.attempts == 1 for d in WebhookDelivery.objects.all())
     assert WebhookAttempt.objects.filter(status=200).count() == 2
     assert publishing.deliver_due() == {"delivered": 0, "retried": 0, "failed": 0}
