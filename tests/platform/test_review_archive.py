@@ -219,3 +219,8 @@ def test_review_archive_command(org, month_data, tmp_path):
     assert [p.name for p in (tmp_path / "all").iterdir()] == [path.name]  # only units with decided items
     with pytest.raises(CommandError):
         call_command("review_archive", "--unit", str(org["edu"].pk), "--month", "2026-13")
+    out = tmp_path / "report"
+    call_command("review_archive", "--unit", str(org["edu"].pk), "--month", month, "--self-inspection", "-o", str(out))
+    stem = f"self-inspection-{org['edu'].pk}-{month}"
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.csv", f"{stem}.docx"]
+    assert "教师招聘结果公示" in (out / f"{stem}.csv").read_text(encoding="utf-8-sig")
