@@ -30,8 +30,35 @@ _QUOTES_CLOSE = "”’」』\"'》〉"
 _CORRECTION_RE = re.compile("|".join(map(re.escape, _CORRECTION_MARKERS)))
 
 
+def quoted_span(doc: Document, start: int, end: int, reach: int = 16) -> tuple[int, int] | None:
+    """The span of the quotation holding ``start:end`` (without the marks) within one sentence."""
+    text = doc.text
+    i = start - 1
+    lo = max(0, start - reach)
+    while i >= lo and text[i] not in _QUOTES_OPEN:
+        if text[i] in _QUOTES_CLOSE or text[i] in "。！？\n":
+            return None
+        i -= 1
+    if i < lo:
+        return None
+    for j in range(end, min(len(text), end + reach)):
+        if text[j] in _QUOTES_CLOSE:
+            return i + 1, j
+        if text[j] in _QUOTES_OPEN or text[j] in "。！？\n":
+            return None
+    return None
+
+
 def in_explicit_correction(doc: Document, start: int, end: int, reach: int = 16) -> bool:
-    """True when the span is a quoted wrong form inside a sentence that corrects it."""
+    """True when the span is (inside) a quoted wrong form of a sentence that corrects it:
+    把“警钟长鸣”写成“警钟常鸣”, and also “湖南省委书记杜家豪”系笔误 for the name inside."""
+    if _corrects(doc, start, end, reach):
+        return True
+    quoted = quoted_span(doc, start, end, reach)
+    return quoted is not None and quoted != (start, end) and _corrects(doc, *quoted, reach)
+
+
+def _corrects(doc: Document, start: int, end: int, reach: int) -> bool:
     text = doc.text
     quoted = start > 0 and text[start - 1] in _QUOTES_OPEN and end < len(text) and text[end] in _QUOTES_CLOSE
     before = text[max(0, start - reach):start]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from ..base import in_explicit_correction as corrected
 from ..document import Document
 from ..findings import Finding
 from ..lexicon import Hit
@@ -39,8 +40,6 @@ _MARGIN = dt.timedelta(days=31)  # slack around dates known only to the month
 
 # Characters that may stand between a name and its title (inserted spaces, zero-width…).
 _GAP = frozenset(" \t\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff\u00ad·•・")
-_QUOTE_OPEN = "“‘「『\"'"
-_QUOTE_CLOSE = "”’」』\"'"
 _HARD_STOP = frozenset("，。；：！？、\n\r（）()《》【】")
 
 
@@ -295,42 +294,6 @@ class PhraseTerm:
 
 
 # ---------------------------------------------------------------- context helpers
-
-
-def quoted_span(doc: Document, start: int, end: int, reach: int = 16) -> tuple[int, int] | None:
-    """The span of the quotation that holds ``start:end`` (without the marks), if any."""
-    text = doc.text
-    i = start - 1
-    lo = max(0, start - reach)
-    while i >= lo:
-        ch = text[i]
-        if ch in _QUOTE_OPEN:
-            break
-        if ch in _QUOTE_CLOSE or ch in "。！？\n":
-            return None
-        i -= 1
-    else:
-        return None
-    j = end
-    hi = min(len(text), end + reach)
-    while j < hi:
-        ch = text[j]
-        if ch in _QUOTE_CLOSE:
-            return i + 1, j
-        if ch in _QUOTE_OPEN or ch in "。！？\n":
-            return None
-        j += 1
-    return None
-
-
-def corrected(doc: Document, start: int, end: int) -> bool:
-    """True when the span is (inside) a quoted wrong form of an explicit correction."""
-    from ..base import in_explicit_correction
-
-    if in_explicit_correction(doc, start, end):
-        return True
-    quoted = quoted_span(doc, start, end)
-    return quoted is not None and quoted != (start, end) and in_explicit_correction(doc, *quoted)
 
 
 def sentence(doc: Document, start: int, end: int, reach: int = 80) -> str:

@@ -497,7 +497,7 @@ class LinkRecognizer(Recognizer):
     def __init__(self, rules: RuleSet):
         super().__init__(rules)
         self.lists = DomainLists.load(rules)
-        self.spam_entries = [e for e in rules.entries if e.category == "spam"]
+        self.spam_entries = rules.entries_of("spam")
 
     def terms(self) -> Iterator[tuple[str, object]]:
         yield from super().terms()
