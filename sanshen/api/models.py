@@ -9,6 +9,12 @@ from django.db import models
 class ApiToken(models.Model):
     unit = models.ForeignKey("units.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField("名称", max_length=100)
+    # Set for a reviewer's personal token: decisions made with it are that user's, within the
+    # user's own roles. Unset: a system token of the unit (a CMS), which may not decide.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="代表用户", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="api_tokens",
+    )
     prefix = models.CharField("令牌前缀", max_length=16, help_text="令牌开头几位，仅用于辨认")
     # A token carries 256 random bits, so a fast unsalted hash is enough (no guessing to slow down)
     # and lets a request find its row by an indexed equality lookup.

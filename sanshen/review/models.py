@@ -125,6 +125,8 @@ class Item(models.Model):
     source_name = models.CharField("来源名称", max_length=200, blank=True)
     source_url = models.CharField("来源网址", max_length=500, blank=True)
     planned_at = models.DateTimeField("计划发布时间", null=True, blank=True)
+    # Where the item is to appear: [{"kind": "site"|"newmedia", "name": "XX市人民政府网站", "column": "通知公告"}]
+    channels = models.JSONField("发布渠道", default=list, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     round = models.PositiveIntegerField("审核轮次", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -205,6 +207,40 @@ class VetoOverride(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.revision} · {self.user}"
+
+
+class AttachmentKind(models.TextChoices):
+    ORIGINAL = "original", "正文原件"
+    ATTACHMENT = "attachment", "附件"
+
+
+class Attachment(AppendOnly):
+    """A file kept with an item: an uploaded body's original (.docx/.html/.pdf) or an attachment.
+    Stored in the database so that backups, archives and the audit trail cover it; never changed."""
+
+    item = models.ForeignKey(Item, verbose_name="稿件", on_delete=models.PROTECT, related_name="attachments")
+    revision = models.ForeignKey(
+        Revision, verbose_name="对应版本", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    kind = models.CharField("类型", max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.ATTACHMENT)
+    name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=100, blank=True)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    data = models.BinaryField("内容")
+    findings = models.JSONField("机器检查结果", default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "稿件文件"
+        verbose_name_plural = "稿件文件"
+        ordering = ("item_id", "uploaded_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.name}"
 
 
 # Routes as data -----------------------------------------------------------------------------
@@ -292,6 +328,8 @@ class ReviewStep(models.Model):
         Revision, verbose_name="审核版本", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     proofread = models.BooleanField("已校对", default=False)
+    reminded_at = models.DateTimeField("最近提醒时间", null=True, blank=True)
+    skip_reason = models.CharField("跳过原因", max_length=200, blank=True)
     delegated_from = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="委托人",

@@ -1,5 +1,3 @@
-# Django migration convention: class-level lists.
-# ruff: noqa: RUF012
 """The database refuses UPDATE and DELETE on audit entries; the chain starts with an empty head."""
 
 from django.db import migrations

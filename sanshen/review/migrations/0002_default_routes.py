@@ -1,5 +1,3 @@
-# Django migration conventions: class-level lists, generated long strings.
-# ruff: noqa: RUF012
 from django.db import migrations
 
 
