@@ -302,3 +302,44 @@ def test_broken_set_is_refused_with_the_row_named():
     data["vetoes"].append(dict(data["vetoes"][0]))
     with pytest.raises(IndicatorError, match="重复"):
         parse_set(data)
+
+
+# From a patrol -----------------------------------------------------------------------------
+
+
+def test_facts_from_a_patrol():
+    from sanshen.patrol.model import Column, Kind, Problem
+    from sanshen.scoring.from_patrol import facts_from_patrol
+
+    problems = [
+        Problem(Kind.DEAD_LINK, "https://x.gov.cn/gone", "HTTP 404", "high", ["https://x.gov.cn/"],
+                facts={"on_home": True}),
+        Problem(Kind.DEAD_LINK, "https://x.gov.cn/old", "HTTP 404", "medium", ["https://x.gov.cn/a"]),
+        Problem(Kind.CONTENT, "https://x.gov.cn/a", "身份证号", "veto",
+                finding={"category": "privacy", "rule": "privacy:id_card", "severity": "veto", "text": "1101…"}),
+        Problem(Kind.HIDDEN_LINK, "https://x.gov.cn/", "隐藏的博彩链接", "veto"),
+    ]
+    columns = [
+        Column("https://x.gov.cn/dt/", "工作动态", "news", 14, AS_OF - dt.timedelta(days=3), 20),
+        Column("https://x.gov.cn/kb/", "空白栏目", "notice", 183, None, 0),
+    ]
+    f = facts_from_patrol("https://x.gov.cn/", AS_OF, problems, columns,
+                          home_probe=Probe(dt.datetime(2026, 11, 22, 9, tzinfo=UTC), ok=True, elapsed=0.3))
+    assert f.home_latest == AS_OF - dt.timedelta(days=3) and f.home_measured
+    assert [d.on_home for d in f.dead_links] == [True, False]
+    assert f.columns[1].blank and not f.columns[0].blank
+    card = score(f, WEBSITE)
+    assert vetoes(card) == {"security_incident"}  # the dark link, counted at once on a one-shot patrol
+    assert {d.indicator for d in card.deductions} >= {"home_dead_links", "inner_dead_links", "privacy_leaks"}
+    assert any(n.startswith("站点无法访问") for n in card.not_measured)
+
+
+def test_home_page_down_in_a_one_shot_patrol_warns_but_cannot_veto():
+    from sanshen.patrol.model import Kind, Problem
+    from sanshen.scoring.from_patrol import facts_from_patrol
+
+    f = facts_from_patrol("https://x.gov.cn/", AS_OF, [Problem(Kind.UNAVAILABLE, "https://x.gov.cn/", "超时")], [],
+                          home_probe=Probe(dt.datetime(2026, 11, 22, 9, tzinfo=UTC), ok=False, elapsed=15.0))
+    card = score(f, WEBSITE)
+    assert "unavailable" not in vetoes(card) and "unavailable" in warnings(card)
+    assert any(n.startswith("首页不更新") for n in card.not_measured)
