@@ -1,0 +1,1 @@
+"""A generated government site served on loopback: the test ground of sanshen.patrol."""
