@@ -1,5 +1,33 @@
-"""Site checks run on every patrol, registered in one place (filled by the checks modules)."""
+"""Site checks run on every patrol, registered in one place.
 
+``REGISTRY`` lists the check classes; a patrol makes fresh instances (``[cls() for cls in REGISTRY]``,
+or :func:`new_checks`) because checks keep state across pages and emit site-wide verdicts in
+``finish``. After ``finish``, the columns check's ``columns`` attribute holds the
+:class:`~sanshen.patrol.model.Column` list for the crawl result (see :func:`columns_of`).
+"""
+
+from .anti_bot import AntiBotCheck
+from .availability import AvailabilityCheck, Probe, availability_verdict
 from .base import PatrolContext, SiteCheck
+from .deadlinks import DeadLinksCheck
+from .hidden import HiddenLinksCheck
+from .soft404 import Soft404Check
 
-__all__ = ["PatrolContext", "SiteCheck"]
+REGISTRY: list[type[SiteCheck]] = [
+    AvailabilityCheck,
+    DeadLinksCheck,
+    AntiBotCheck,
+    Soft404Check,
+    HiddenLinksCheck,
+]
+
+
+def new_checks() -> list[SiteCheck]:
+    """One fresh instance of every registered check, for one patrol."""
+    return [cls() for cls in REGISTRY]
+
+
+__all__ = [
+    "REGISTRY", "AntiBotCheck", "AvailabilityCheck", "DeadLinksCheck", "HiddenLinksCheck", "PatrolContext", "Probe",
+    "SiteCheck", "Soft404Check", "availability_verdict", "new_checks",
+]
