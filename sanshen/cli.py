@@ -176,6 +176,82 @@ def cmd_mask(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def format_patrol_report(result) -> str:
+    """A reader-facing summary of a patrol: problems grouped by kind, worst first within a kind."""
+    from sanshen.patrol.model import KIND_LABELS, SEVERITIES
+
+    out = [f"巡检 {result.site}：抓取页面 {result.pages_crawled} 个，发现问题 {len(result.problems)} 处"]
+    labels = {"veto": "单项否决", "high": "严重", "medium": "一般", "low": "提示"}
+    by_kind: dict = {}
+    for p in result.problems:
+        by_kind.setdefault(p.kind, []).append(p)
+    for kind, problems in by_kind.items():
+        out.append(f"\n【{KIND_LABELS.get(kind, kind.value)}】{len(problems)} 处")
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        for p in sorted(problems, key=lambda p: order.get(p.severity, 9)):
+            out.append(f"  [{labels.get(p.severity, p.severity)}] {p.url}")
+            out.append(f"    {p.detail}")
+            if p.found_on:
+                more = f" 等 {len(p.found_on)} 个页面" if len(p.found_on) > 3 else ""
+                out.append(f"    所在页面：{'，'.join(p.found_on[:3])}{more}")
+    return "\n".join(out) + "\n"
+
+
+def cmd_patrol(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sanshen.patrol.crawl import run_patrol
+    from sanshen.patrol.page import normalize_url
+
+    from urllib.parse import urlsplit
+
+    url = args.url if "://" in args.url else "http://" + args.url
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    if normalize_url(url) is None or not host or any(c.isspace() or c in "<>\"'`{}|\\^" for c in host):
+        _error(args.url, "不是有效的网站地址（应以 http:// 或 https:// 开头）")
+        return EXIT_ERROR
+    try:
+        result = asyncio.run(run_patrol(
+            url, max_pages=args.max_pages, max_depth=args.max_depth, as_of=args.as_of, timeout=args.timeout,
+            per_host=args.per_host, state=args.state, options={"obey_robots": not args.no_robots},
+        ))
+    except ValueError as exc:
+        _error(args.url, str(exc))
+        return EXIT_ERROR
+    except OSError as exc:  # the state file
+        _error(args.state or args.url, f"无法使用状态文件：{exc.strerror or exc}")
+        return EXIT_ERROR
+    if args.format == "json":
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_patrol_report(result))
+    return EXIT_FINDINGS if result.problems else EXIT_CLEAN
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("必须大于 0")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为秒数：{value}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("必须大于 0")
+    return number
+
+
 def _django_command(argv: list[str]) -> int:
     """Run one of the platform's management commands; its exit status is ours."""
     from sanshen import manage
@@ -233,6 +309,20 @@ def build_parser() -> argparse.ArgumentParser:
     mask.add_argument("path", metavar="PATH")
     mask.add_argument("--max-size", type=_size, default=None, metavar="MB", help=size_help)
     mask.set_defaults(func=cmd_mask)
+
+    patrol = sub.add_parser("patrol", help="巡检网站：死链、访问验证拦截、软 404、暗链、内容问题等")
+    patrol.add_argument("url", metavar="URL", help="网站首页地址")
+    patrol.add_argument("--max-pages", type=_positive_int, default=10_000, metavar="N",
+                        help="最多抓取页面数，默认 10000")
+    patrol.add_argument("--max-depth", type=int, default=8, metavar="N", help="最大链接深度（首页为 0），默认 8")
+    patrol.add_argument("--format", choices=("text", "json"), default="text")
+    patrol.add_argument("--as-of", type=_date, default=None, help="按此日期判断栏目更新等（YYYY-MM-DD），默认今天")
+    patrol.add_argument("--timeout", type=_seconds, default=15.0, metavar="S", help="单次访问超时（秒），默认 15")
+    patrol.add_argument("--per-host", type=_positive_int, default=4, metavar="N", help="每个主机的并发请求数，默认 4")
+    patrol.add_argument("--no-robots", action="store_true", help="不遵守 robots.txt（本单位网站自查时）")
+    patrol.add_argument("--state", default=None, metavar="FILE",
+                        help="巡检状态文件：中断后再次运行从断点继续；巡检完成后再次运行只检查有变化的页面")
+    patrol.set_defaults(func=cmd_patrol)
 
     audit = sub.add_parser("audit", help="审计日志：verify 校验哈希链，export 导出（CSV/JSON）")
     audit.add_argument("action", choices=("verify", "export"))
