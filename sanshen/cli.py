@@ -199,11 +199,10 @@ def format_patrol_report(result) -> str:
 
 def cmd_patrol(args: argparse.Namespace) -> int:
     import asyncio
+    from urllib.parse import urlsplit
 
     from sanshen.patrol.crawl import run_patrol
     from sanshen.patrol.page import normalize_url
-
-    from urllib.parse import urlsplit
 
     url = args.url if "://" in args.url else "http://" + args.url
     try:
