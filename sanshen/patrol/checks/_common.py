@@ -164,3 +164,26 @@ def response_is_html(response: Response) -> bool:
         return ctype in ("text/html", "application/xhtml+xml")
     head = response.body[:512].lower()
     return b"<html" in head or b"<!doctype html" in head
+
+
+class Owners:
+    """The page a repeated problem is reported on: the first page it was seen on.
+
+The home page is crawled first, so whatever it carries is owned by it.
+
+    Checks emit a problem on every page where it is seen, with ``url`` = the owner and ``found_on``
+    = [this page]; the crawler merges problems by `Problem.key()`, so a block repeated over the
+    whole site (a template) becomes one problem whose ``found_on`` lists every page. Emitting as
+    we go keeps problems when a patrol is resumed or a page is skipped as unchanged.
+    """
+
+    def __init__(self):
+        self.owner: dict[object, tuple[str, dict | None]] = {}
+
+    def __call__(self, signature: object, page_url: str, finding: dict | None = None) -> tuple[str, dict | None]:
+        """(owner page, the owner's engine finding): the same pair for every page of one signature, so
+        every emission has the same `Problem.key()`."""
+        known = self.owner.get(signature)
+        if known is None:
+            known = self.owner[signature] = (page_url, finding)
+        return known

@@ -3,7 +3,8 @@
 Some government sites answer a client without their cookie with HTTP 412 (or 403/521) and a small
 JavaScript page that sets the cookie and reloads; a plain link checker would report every page as
 dead. :func:`is_challenge` recognises such answers (deadlinks skips them); this check reports them,
-once per host, as kind ``anti_bot`` (severity low, "访问验证拦截，未计为死链"), and HTTP 429 answers
+one problem per host (on the first blocked URL, merged by the crawler), as kind ``anti_bot``
+(severity low, "访问验证拦截，未计为死链"), and HTTP 429 answers
 as a rate-limit note. A challenge the fetcher passed reaches the checks as the real page (2xx), so it
 is not reported; a response carrying the header ``x-sanshen-challenge: passed`` is not reported either.
 """
@@ -14,6 +15,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..model import Kind, Link, Problem, Response
+from ._common import Owners
 from .base import PatrolContext, SiteCheck
 
 CHALLENGE_STATUSES = frozenset({412, 403, 521, 202})
@@ -26,7 +28,6 @@ _CHALLENGE_MARKS = re.compile(
     re.I,
 )
 _WAF_HEADERS = ("x-waf", "x-safe-firewall", "x-yd-waf-info", "x-via-jsl", "cf-mitigated", "x-tengine-error")
-SAMPLE = 5
 
 
 def is_challenge(response: Response) -> bool:
@@ -54,43 +55,31 @@ class AntiBotCheck(SiteCheck):
     name = "anti_bot"
 
     def __init__(self):
-        # host -> (status kind, urls)
-        self.blocked: dict[tuple[str, str], list[str]] = {}
+        self.owners = Owners()
 
     async def on_resource(
         self, response: Response, link: Link, found_on: list[str], ctx: PatrolContext
     ) -> list[Problem]:
-        self._note(response)
-        return []
+        return self._note(response, found_on, ctx)
 
     async def on_page(self, page, ctx: PatrolContext) -> list[Problem]:
-        if page.response is not None:
-            self._note(page.response)
-        return []
+        return self._note(page.response, page.found_on, ctx) if page.response is not None else []
 
-    def _note(self, response: Response) -> None:
+    def _note(self, response: Response, found_on: list[str], ctx) -> list[Problem]:
         if is_challenge(response):
             what = "challenge"
         elif is_rate_limited(response):
             what = "rate_limited"
         else:
-            return
+            return []
         host = (urlsplit(response.url).hostname or "").lower()
-        urls = self.blocked.setdefault((host, what), [])
-        if response.url not in urls:
-            urls.append(response.url)
-
-    async def finish(self, ctx: PatrolContext) -> list[Problem]:
-        problems = []
-        for (host, what), urls in sorted(self.blocked.items()):
-            where = "本站" if ctx.is_internal(urls[0]) else f"外部网站 {host}"
-            if what == "challenge":
-                detail = f"访问验证拦截，未计为死链：{where}对 {len(urls)} 个地址返回访问验证页（WAF/反爬挑战）"
-            else:
-                detail = f"请求过于频繁被限流（HTTP 429），未计为死链：{where} {len(urls)} 个地址"
-            problems.append(Problem(
-                kind=Kind.ANTI_BOT, url=urls[0], detail=detail, severity="low",
-                facts={"key": f"{host}:{what}", "host": host, "reason": what, "count": len(urls),
-                       "urls": urls[:SAMPLE]},
-            ))
-        return problems
+        owner, _ = self.owners((host, what), response.url)
+        where = "本站" if ctx.is_internal(response.url) else f"外部网站 {host}"
+        if what == "challenge":
+            detail = f"访问验证拦截，未计为死链：{where}返回访问验证页（WAF/反爬挑战），如 {owner}"
+        else:
+            detail = f"请求过于频繁被限流（HTTP 429），未计为死链：{where}，如 {owner}"
+        return [Problem(
+            kind=Kind.ANTI_BOT, url=owner, detail=detail, severity="low", found_on=list(found_on),
+            facts={"key": f"{host}:{what}", "host": host, "reason": what, "status": response.status},
+        )]

@@ -5,15 +5,14 @@ protocol failure), took 15 s or more (the national rule's timeout), or went roun
 Not dead: WAF challenge pages (:mod:`anti_bot`), 429 rate limiting (noted by :mod:`anti_bot`),
 ``mailto:``/``javascript:``/``tel:`` links, a body cut at the size cap.
 
-Problems are collected per target and emitted by ``finish`` (one per dead target, ``found_on``
-merged over the whole crawl). Severity: linked from the home page "high" (inspectors deduct per
-home-page dead link); an internal page or attachment elsewhere "medium"; external targets and
-images elsewhere "low". Facts: ``status``, ``error``, ``link_kind``, ``internal``, ``on_home``.
+One problem per dead target, emitted when the target is checked; its key is the target URL, so
+the crawler's merge gathers every linking page into ``found_on``. Severity: linked from the home
+page "high" (inspectors deduct per home-page dead link); an internal page or attachment elsewhere
+"medium"; external targets and images elsewhere "low".
+Facts: ``status``, ``error``, ``link_kind``, ``internal``, ``on_home``.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from ..model import FetchError, Kind, Link, LinkKind, Page, Problem, Response
 from ._common import is_home
@@ -56,70 +55,45 @@ def dead_reason(response: Response) -> tuple[str, str] | None:
     return None
 
 
-@dataclass(slots=True)
-class _Dead:
-    url: str
-    kind: LinkKind
-    error: str
-    reason: str
-    status: int | None
-    text: str = ""
-    found_on: list[str] = field(default_factory=list)
-
-
 class DeadLinksCheck(SiteCheck):
     name = "deadlinks"
 
-    def __init__(self):
-        self.dead: dict[str, _Dead] = {}
-
-    def _record(self, response: Response, kind: LinkKind, text: str, found_on: list[str], ctx) -> None:
+    def _problem(self, response: Response, kind: LinkKind, text: str, found_on: list[str], ctx) -> list[Problem]:
         url = response.url
         if url.lower().startswith(SKIP_SCHEMES) or is_home(url, ctx):
-            return  # the home page itself failing is `unavailable` (availability check)
+            return []  # the home page itself failing is `unavailable` (availability check)
         why = dead_reason(response)
         if why is None:
-            return
-        entry = self.dead.get(url)
-        if entry is None:
-            entry = self.dead[url] = _Dead(url, kind, why[0], why[1], response.status, text)
-        for page in found_on:
-            if page not in entry.found_on:
-                entry.found_on.append(page)
+            return []
+        error, reason = why
+        internal = ctx.is_internal(url)
+        on_home = any(is_home(p, ctx) for p in found_on)
+        if on_home:
+            severity = "high"
+        elif internal and kind in (LinkKind.PAGE, LinkKind.ATTACHMENT, LinkKind.FRAME):
+            severity = "medium"
+        else:
+            severity = "low"
+        where = "首页" if on_home else "内页"
+        scope = "站内" if internal else "站外"
+        what = KIND_LABELS.get(kind, "链接")
+        anchor = f"“{text[:40]}”" if text else ""
+        return [Problem(
+            kind=Kind.DEAD_LINK, url=url, detail=f"{where}{scope}{what}链接{anchor}不可用：{reason}",
+            severity=severity, found_on=list(dict.fromkeys(found_on)),
+            facts={"key": url, "status": response.status, "error": error, "link_kind": str(kind),
+                   "internal": internal, "on_home": on_home},
+        )]
 
     async def on_resource(
         self, response: Response, link: Link, found_on: list[str], ctx: PatrolContext
     ) -> list[Problem]:
         if link.url.lower().startswith(SKIP_SCHEMES):
             return []
-        self._record(response, link.kind, link.text, found_on, ctx)
-        return []
+        return self._problem(response, link.kind, link.text, found_on, ctx)
 
     async def on_page(self, page: Page, ctx: PatrolContext) -> list[Problem]:
-        # A page that parsed but took ≥ 15 s still counts as a failure for the inspectors.
+        # A page that parsed but took ≥ 15 s (or an error page the crawler parsed) still fails.
         if page.response is not None and not page.is_home:
-            self._record(page.response, LinkKind.PAGE, "", page.found_on, ctx)
+            return self._problem(page.response, LinkKind.PAGE, "", page.found_on, ctx)
         return []
-
-    async def finish(self, ctx: PatrolContext) -> list[Problem]:
-        problems = []
-        for d in self.dead.values():
-            internal = ctx.is_internal(d.url)
-            on_home = any(is_home(p, ctx) for p in d.found_on)
-            if on_home:
-                severity = "high"
-            elif internal and d.kind in (LinkKind.PAGE, LinkKind.ATTACHMENT, LinkKind.FRAME):
-                severity = "medium"
-            else:
-                severity = "low"
-            where = "首页" if on_home else "内页"
-            scope = "站内" if internal else "站外"
-            what = KIND_LABELS.get(d.kind, "链接")
-            anchor = f"“{d.text[:40]}”" if d.text else ""
-            detail = f"{where}{scope}{what}链接{anchor}不可用：{d.reason}"
-            problems.append(Problem(
-                kind=Kind.DEAD_LINK, url=d.url, detail=detail, severity=severity, found_on=list(d.found_on),
-                facts={"key": d.url, "status": d.status, "error": d.error, "link_kind": str(d.kind),
-                       "internal": internal, "on_home": on_home},
-            ))
-        return problems

@@ -15,34 +15,23 @@ redirects, injected iframes). From those:
   statistics/allow-listed hosts is ignored); a title, description or keywords carrying gambling/porn
   terms (veto).
 
-The same injected block usually sits in a template and so on every page: problems are grouped by
-what was injected and emitted by ``finish`` once, on the home page when it carries it (else the first
-page), with ``found_on`` listing every page. ``finding`` holds the engine's finding
+The same injected block usually sits in a template and so on every page: each page's problem is
+reported on the first page that carried the same injection (the home page, crawled first, when it
+does) with ``found_on`` = [this page], so the crawler's merge by `Problem.key()` makes it one problem
+listing every page (see `_common.Owners`). ``finding`` holds the engine's finding
 (spam:dark-link, spam:script-link, spam:title-tampered, spam:seo-stuffing) when there is one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sanshen.engine.families.link import urls_in
 
 from ..model import Kind, Page, Problem
-from ._common import Analysis, analyse, bad_host, domain_lists, host, is_home, outside_host
+from ._common import Analysis, Owners, analyse, bad_host, domain_lists, host, outside_host
 from .base import PatrolContext, SiteCheck
 
 SEGMENT_RULES = {"hidden": "spam:dark-link", "script": "spam:script-link"}
 TITLE_RULES = ("spam:title-tampered", "spam:seo-stuffing")
-
-
-@dataclass(slots=True)
-class _Group:
-    kind: Kind
-    severity: str
-    detail: str
-    finding: dict | None
-    facts: dict
-    pages: list[str] = field(default_factory=list)
 
 
 def _words_in(analysis: Analysis, start: int, end: int) -> list[str]:
@@ -120,31 +109,18 @@ class HiddenLinksCheck(SiteCheck):
     name = "hidden"
 
     def __init__(self):
-        self.groups: dict[tuple, _Group] = {}
+        self.owners = Owners()
 
     async def on_page(self, page: Page, ctx: PatrolContext) -> list[Problem]:
         analysis = analyse(page, ctx)
         if analysis is None:
             return []
-        for kind, severity, detail, finding, facts in injected(analysis, page.url, ctx):
-            key = (kind, facts["reason"] if kind == Kind.HIDDEN_LINK else "", tuple(sorted(facts["hosts"])),
-                   tuple(sorted(facts["words"])), facts.get("where", ""))
-            group = self.groups.get(key)
-            if group is None:
-                group = self.groups[key] = _Group(kind, severity, detail, finding, facts)
-            if page.url not in group.pages:
-                if is_home(page.url, ctx) or page.is_home:
-                    group.pages.insert(0, page.url)
-                else:
-                    group.pages.append(page.url)
-        return []
-
-    async def finish(self, ctx: PatrolContext) -> list[Problem]:
         problems = []
-        for key, g in self.groups.items():
-            n = len(g.pages)
-            detail = g.detail + (f"（共 {n} 个页面）" if n > 1 else "")
-            facts = {**g.facts, "key": "|".join(str(k) for k in key), "pages": n}
-            problems.append(Problem(kind=g.kind, url=g.pages[0], detail=detail, severity=g.severity,
-                                    found_on=list(g.pages), finding=g.finding, facts=facts))
+        for kind, severity, detail, finding, facts in injected(analysis, page.url, ctx):
+            signature = (kind.value, facts["reason"] if kind == Kind.HIDDEN_LINK else "", *sorted(facts["hosts"]), "|",
+                         *sorted(facts["words"]), facts.get("where", ""))
+            owner, finding = self.owners(signature, page.url, finding)
+            key = " ".join(signature)
+            problems.append(Problem(kind=kind, url=owner, detail=detail, severity=severity, found_on=[page.url],
+                                    finding=finding, facts={**facts, "key": key}))
         return problems

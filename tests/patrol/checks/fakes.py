@@ -129,3 +129,16 @@ def layout(body: str, *, title: str = "XX县人民政府", head: str = "") -> st
 <a href="http://www.beian.gov.cn/portal/registerSystemInfo?code=34012202000123">皖公网安备 34012202000123号</a></p>
 <p><a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=3406000012">政府网站找错</a></p></div>
 </body></html>"""
+
+
+def merge(problems):
+    """What the crawler does with the problems of a patrol: one per `Problem.key()`, found_on merged."""
+    out = {}
+    for p in problems:
+        known = out.get(p.key())
+        if known is None:
+            out[p.key()] = p
+            p.found_on = list(dict.fromkeys(p.found_on))
+        else:
+            known.found_on = list(dict.fromkeys([*known.found_on, *p.found_on]))
+    return list(out.values())

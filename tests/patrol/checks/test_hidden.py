@@ -1,7 +1,7 @@
 from sanshen.patrol.checks.hidden import HiddenLinksCheck
 from sanshen.patrol.model import Kind
 
-from .fakes import SITE, FakeContext, layout, make_page, run
+from .fakes import SITE, FakeContext, layout, make_page, merge, run
 
 INNER = "http://www.xx.gov.cn/zwgk/gzdt/202611/t20261110_1.html"
 DARK = ('<div style="position:absolute;left:-9999px;top:-9999px"><a href="http://www.ag8866.com/">澳门新葡京</a>'
@@ -11,13 +11,14 @@ DARK = ('<div style="position:absolute;left:-9999px;top:-9999px"><a href="http:/
 def _problems(pages, ctx=None):
     ctx = ctx or FakeContext()
     check = HiddenLinksCheck()
+    problems = []
     for page in pages:
-        assert run(check.on_page(page, ctx)) == []
-    return run(check.finish(ctx))
+        problems += run(check.on_page(page, ctx))
+    return merge(problems + run(check.finish(ctx)))
 
 
 def test_dark_links_in_template_reported_once_on_home():
-    pages = [make_page(INNER, layout(f"<p>正文</p>{DARK}")), make_page(SITE, layout(f"<p>首页</p>{DARK}"))]
+    pages = [make_page(SITE, layout(f"<p>首页</p>{DARK}")), make_page(INNER, layout(f"<p>正文</p>{DARK}"))]
     problems = _problems(pages)
     assert len(problems) == 1
     p = problems[0]
