@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -63,7 +63,9 @@ def _docs_csp(view):
 DESCRIPTION = """三审内容检查接口：错敏词、严重表述错误、错别字、个人隐私、涉密标志、违规广告/博彩色情、
 违规链接、格式错误。
 
-**认证**：请求头 `Authorization: Bearer <令牌>`。令牌由本单位网站管理员在“接口令牌”页面创建，只在创建时显示一次。
+**认证**：请求头 `Authorization: Bearer <令牌>`，令牌在“接口令牌”页面创建，只在创建时显示一次。
+系统令牌由本单位网站管理员创建，供 CMS 等系统调用（检查、创建稿件、查询审核记录），不能作出审核决定；
+个人令牌（用于审核决定）由审核人为自己创建，以本人身份调用，审核权限与网页相同；用户停用后其个人令牌随即失效。
 
 **限制**：每个令牌每分钟的请求次数有上限（超出返回 429，`Retry-After` 给出等待秒数）；请求体大小有上限（超出返回 413）。
 
@@ -92,6 +94,11 @@ def _unauthenticated(request, exc):
     response = _error(request, "未认证：请在请求头 Authorization: Bearer <令牌> 中提供有效的接口令牌", 401)
     response["WWW-Authenticate"] = 'Bearer realm="sanshen"'
     return response
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return _error(request, str(exc) or "无权进行该操作", 403)
 
 
 @api.exception_handler(Throttled)

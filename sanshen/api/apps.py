@@ -20,3 +20,12 @@ class ApiConfig(AppConfig):
 
         # A unit switched off takes its tokens with it (in other processes after the cache time).
         post_save.connect(lambda **kwargs: forget_tokens(), sender=Unit, weak=False, dispatch_uid="sanshen.api.unit")
+
+        from django.conf import settings
+
+        def _user_saved(instance, **kwargs) -> None:
+            # A user disabled takes their personal tokens with them (same delay elsewhere).
+            if not instance.is_active:
+                forget_tokens()
+
+        post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, weak=False, dispatch_uid="sanshen.api.user")

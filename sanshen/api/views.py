@@ -1,4 +1,5 @@
-"""Token pages: a unit's 网站管理员 (or a 监管员 above it) lists, creates and revokes its tokens.
+"""Token pages: a unit's 网站管理员 (or a 监管员 above it) lists, creates and revokes its tokens;
+every user with a role lists, creates and revokes their own personal tokens (用于审核决定).
 
 Units are fetched through the user's scope, so another unit's pages are "not found" (404); a
 unit the user sees but does not administer is "forbidden" (403).
@@ -28,7 +29,9 @@ def token_index(request):
         .annotate(active_tokens=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True)))
         .order_by("path")
     )
-    return render(request, "api/token_index.html", {"units": units})
+    mine = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).count()
+    may_personal = tokens.personal_units(request.user).exists()
+    return render(request, "api/token_index.html", {"units": units, "mine": mine, "may_personal": may_personal})
 
 
 def _managed_unit(request, unit_id: int) -> Unit:
@@ -45,13 +48,16 @@ def unit_tokens(request, unit_id: int):
     created = plain = None
     error = ""
     name = ""
+    kind = "system"
     if request.method == "POST":
         name = request.POST.get("name", "")
+        kind = "personal" if request.POST.get("kind") == "personal" else "system"
+        owner = request.user if kind == "personal" else None
         try:
-            created, plain = tokens.create_token(unit, name, by=request.user, request=request)
-        except ValueError as exc:
+            created, plain = tokens.create_token(unit, name, by=request.user, user=owner, request=request)
+        except (ValueError, PermissionDenied) as exc:
             error = str(exc)
-    listed = ApiToken.objects.filter(unit=unit).select_related("created_by", "revoked_by")
+    listed = ApiToken.objects.filter(unit=unit).select_related("created_by", "revoked_by", "user")
     # The plain token is in this one response only (never_cache: not kept by the browser either).
     return render(
         request,
@@ -63,8 +69,53 @@ def unit_tokens(request, unit_id: int):
             "plain": plain,
             "error": error,
             "name": name if error else "",
+            "kind": kind,
+            "may_personal": tokens.personal_units(request.user).filter(pk=unit.pk).exists(),
         },
     )
+
+
+@never_cache
+@login_required
+def personal_tokens(request):
+    """The user's own personal tokens: a reviewer's tools decide as the reviewer."""
+    units = tokens.personal_units(request.user).order_by("path")
+    created = plain = None
+    error = name = ""
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        unit_id = request.POST.get("unit") or ""
+        unit = units.filter(pk=int(unit_id)).first() if unit_id.isdigit() and len(unit_id) < 10 else None
+        try:
+            if unit is None:
+                raise ValueError("请选择您担任角色的单位。")
+            created, plain = tokens.create_token(unit, name, by=request.user, user=request.user, request=request)
+        except (ValueError, PermissionDenied) as exc:
+            error = str(exc)
+    listed = ApiToken.objects.filter(user=request.user).select_related("unit", "revoked_by")
+    return render(
+        request,
+        "api/personal_tokens.html",
+        {
+            "units": units,
+            "tokens": listed,
+            "created": created,
+            "plain": plain,
+            "error": error,
+            "name": name if error else "",
+        },
+    )
+
+
+@require_POST
+@login_required
+def personal_revoke(request, token_id: int):
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user).select_related("unit"), pk=token_id)
+    if tokens.revoke_token(token, by=request.user, request=request):
+        messages.success(request, f"已撤销个人令牌“{token.name}”，使用它的调用将被拒绝。")
+    else:
+        messages.info(request, f"个人令牌“{token.name}”此前已被撤销。")
+    return redirect("api-tokens-mine")
 
 
 @require_POST

@@ -1,32 +1,42 @@
 """`/api/v1/items`: a CMS creates items and reads the review record; reviewers decide; the 审核表 downloads.
 
 Who acts:
-- With a unit's token (`Authorization: Bearer`), an item is created in the token's unit and its
-  drafter is the user who created the token (the unit's 网站管理员 answers for what the CMS sends
-  in). That user must still be active and hold a role in the unit. A token sees the items of its
-  unit and of the units below it.
-- A token belongs to a unit, not a person, so it cannot decide a review step: decisions need a
-  signed-in reviewer (browser session, with the X-CSRFToken header), who sees what
-  `services.visible_items` gives. A token gets 403 there.
+- With a unit's system token (`Authorization: Bearer`, a token without a user, for a CMS), an
+  item is created in the token's unit and its drafter is the user who created the token (the
+  unit's 网站管理员 answers for what the CMS sends in). That user must still be active and hold a
+  role in the unit. A system token sees the items of its unit and of the units below it. It
+  belongs to a unit, not a person, so it cannot decide a review step (403).
+- With a reviewer's personal token (a token with a user), the call acts as that user: the user
+  must still be active (otherwise 401) and still hold a role in the token's unit (otherwise 403).
+  It sees what `services.visible_items(user)` gives, creates items as that user's drafts in the
+  token's unit, and decides through `services.decide` exactly as the web page does: only a step
+  the user (or someone who delegated to them) may decide, never as an author, 通过 only on the
+  latest revision with `proofread`, 退回/驳回 with an opinion; unreleased veto findings need a
+  reviewer's `override_reason` (recorded through `services.override_veto`) before 通过.
+- A signed-in browser session (with the X-CSRFToken header) acts as the signed-in user, like a
+  personal token.
 Anything out of sight is 404; bad input is 400 with a Chinese `detail`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from pydantic import ValidationError as PydanticError
 
 from sanshen.api.models import ApiToken
 from sanshen.api.schemas import ErrorOut, FindingOut
-from sanshen.units.models import Unit
+from sanshen.units.models import Unit, User
 from sanshen.units.services import has_role, units_with_role
 
 from . import services
@@ -44,6 +54,12 @@ SourceName = Literal[tuple(Source.values)]  # type: ignore[valid-type]
 ActionName = Literal[tuple(Action.values)]  # type: ignore[valid-type]
 
 
+class ChannelIn(Schema):
+    kind: Literal["site", "newmedia"] = Field(description="site 政府网站、newmedia 政务新媒体")
+    name: str = Field(min_length=1, max_length=100, description="网站或新媒体账号名称")
+    column: str = Field("", max_length=100, description="栏目")
+
+
 class ItemIn(Schema):
     title: str = Field(min_length=1, max_length=300, description="标题")
     body: str = Field(max_length=500_000, description="正文（纯文本）")
@@ -55,6 +71,7 @@ class ItemIn(Schema):
     source_name: str = Field("", max_length=200, description="转载时的来源名称")
     source_url: str = Field("", max_length=500, description="转载时的来源网址")
     planned_at: dt.datetime | None = Field(None, description="计划发布时间")
+    channels: list[ChannelIn] = Field(default_factory=list, max_length=20, description="拟发布渠道")
     unit_id: Id | None = Field(None, description="仅浏览器会话使用：稿件所属单位；令牌调用时总是令牌所属单位")
     submit: bool = Field(False, description="创建后立即提交审核（有未放行的否决项时保持草稿，见 submit_error）")
 
@@ -66,6 +83,11 @@ class DecisionIn(Schema):
     revision: Id | None = Field(None, description="审核的版本号；缺省为最新版本")
     step_id: Id | None = Field(None, description="环节编号；缺省为您当前可审核的唯一环节")
     back_to: Id | None = Field(None, description="退回到本轮之前的某环节（该环节的 order）；缺省退回拟稿人")
+    override_reason: str = Field(
+        "",
+        max_length=2000,
+        description="放行当前版本否决项的理由（与网页“放行否决项”相同，记入审核记录；拟稿人、修改人不能放行）",
+    )
 
 
 class StepOut(Schema):
@@ -84,6 +106,20 @@ class StepOut(Schema):
     current: bool = Field(description="当前待审环节")
 
 
+class ChannelOut(Schema):
+    kind: str
+    name: str
+    column: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="original 正文原件、attachment 附件")
+    size: int = Field(description="字节数")
+    sha256: str
+
+
 class ItemOut(Schema):
     id: int
     title: str
@@ -98,6 +134,8 @@ class ItemOut(Schema):
     revision: int | None = Field(description="最新版本号")
     findings: list[FindingOut] = Field(description="最新版本的机器检查结果")
     steps: list[StepOut] = Field(description="本轮审核路线")
+    channels: list[ChannelOut] = Field(description="拟发布渠道")
+    attachments: list[AttachmentOut] = Field(description="稿件文件（正文原件与附件）")
     submit_error: str | None = None
 
 
@@ -122,10 +160,30 @@ def _token(request: HttpRequest) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
+def _token_user(token: ApiToken):
+    """The user a personal token acts as, loaded fresh; None for a system token."""
+    if token.user_id is None:
+        return None
+    user = User.objects.filter(pk=token.user_id, is_active=True).first()
+    if user is None:
+        # Disabled since the token was looked up (another process may remember it a few seconds).
+        raise AuthenticationError()
+    if not has_role(user, token.unit_id):
+        raise PermissionDenied("您在该令牌所属单位已没有任何角色，个人令牌不能再使用；请在您任职的单位重新创建。")
+    return user
+
+
+def _user(request: HttpRequest):
+    """The user the call acts as: the session's or the personal token's; None for a system token."""
+    token = _token(request)
+    return request.auth if token is None else _token_user(token)
+
+
 def _items(request: HttpRequest) -> QuerySet[Item]:
     token = _token(request)
-    if token is None:
-        return services.visible_items(request.auth)
+    user = _user(request)
+    if user is not None:
+        return services.visible_items(user)
     unit = Unit.objects.filter(pk=token.unit_id, is_active=True).first()
     if unit is None:
         return Item.objects.none()
@@ -136,6 +194,7 @@ def _find(request: HttpRequest, item_id: int) -> Item | None:
     if not 1 <= item_id <= 2**31 - 1:
         return None
     return _items(request).select_related("unit", "drafter").filter(pk=item_id).first()
+
 
 
 def _name(user) -> str | None:
@@ -163,6 +222,15 @@ def item_out(item: Item, submit_error: str | None = None) -> dict:
         "round": item.round,
         "revision": revision.number if revision else None,
         "findings": revision.findings if revision else [],
+        "channels": [
+            {"kind": str(c.get("kind", "")), "name": str(c.get("name", "")), "column": str(c.get("column", ""))}
+            for c in (item.channels or [])
+            if isinstance(c, dict)
+        ],
+        "attachments": [
+            {"id": a.pk, "name": a.name, "kind": a.kind, "size": a.size, "sha256": a.sha256}
+            for a in item.attachments.order_by("uploaded_at", "id").only("id", "name", "kind", "size", "sha256")
+        ],
         "steps": [
             {
                 "id": s.pk,
@@ -210,8 +278,15 @@ def _has_nul(*values: str) -> bool:
     return any("\x00" in v for v in values)
 
 
+# `services.create_item(channels=…)` validates and records the channels where it exists.
+_CREATE_TAKES_CHANNELS = "channels" in inspect.signature(services.create_item).parameters
+
+
 def _drafter_and_unit(request: HttpRequest, unit_id: int | None):
     token = _token(request)
+    if token is not None and token.user_id is not None:
+        user = _token_user(token)
+        return user, Unit.objects.get(pk=token.unit_id)
     if token is not None:
         row = ApiToken.objects.select_related("created_by", "unit").filter(pk=token.pk).first()
         user = row.created_by if row else None
@@ -234,7 +309,10 @@ def _drafter_and_unit(request: HttpRequest, unit_id: int | None):
     "",
     response={201: ItemOut, 415: ErrorOut, **ERRORS},
     summary="创建稿件（并可提交审核）",
-    description="以令牌所属单位创建稿件，拟稿人记为令牌创建人；机器检查随即运行，结果见 findings。",
+    description=(
+        "以令牌所属单位创建稿件。系统令牌：拟稿人记为令牌创建人；个人令牌：拟稿人为令牌所属用户。"
+        "机器检查随即运行，结果见 findings；channels 为拟发布渠道。"
+    ),
     operation_id="create_item",
     openapi_extra=_body(ItemIn),
 )
@@ -257,20 +335,26 @@ def create_item(request: HttpRequest):
         joint = list(Unit.objects.filter(pk__in=payload.joint_unit_ids, is_active=True))
         if len(joint) != len(set(payload.joint_unit_ids)):
             raise ValidationError("会审部门中有不存在或已停用的单位。")
-        item = services.create_item(
-            user,
-            unit,
-            title=payload.title,
-            body=payload.body,
-            category=payload.category,
-            importance=payload.importance,
-            topics=list(dict.fromkeys(payload.topics)),
-            joint_units=joint,
-            source=payload.source,
-            source_name=payload.source_name,
-            source_url=payload.source_url,
-            planned_at=planned,
-        )
+        fields = {
+            "title": payload.title,
+            "body": payload.body,
+            "category": payload.category,
+            "importance": payload.importance,
+            "topics": list(dict.fromkeys(payload.topics)),
+            "joint_units": joint,
+            "source": payload.source,
+            "source_name": payload.source_name,
+            "source_url": payload.source_url,
+            "planned_at": planned,
+        }
+        channels = [c.model_dump() for c in payload.channels]
+        if _CREATE_TAKES_CHANNELS:
+            item = services.create_item(user, unit, channels=channels, **fields)
+        else:
+            item = services.create_item(user, unit, **fields)
+            if channels:
+                item.channels = channels
+                item.save(update_fields=["channels", "updated_at"])
     except (ValidationError, PermissionDenied) as exc:
         return _error(_message(exc), 403 if isinstance(exc, PermissionDenied) else 400)
     submit_error = None
@@ -300,21 +384,29 @@ def get_item(request: HttpRequest, item_id: int):
     "/{item_id}/decisions",
     response={200: ItemOut, 415: ErrorOut, **ERRORS},
     summary="审核人作出决定（通过、退回、驳回）",
-    description="须由已登录的审核人以浏览器会话调用（带 X-CSRFToken）；单位令牌不代表个人，不能审核。",
+    description=(
+        "以审核人本人的身份调用：个人令牌（接口令牌页面的“个人令牌（用于审核决定）”），或已登录的浏览器会话"
+        "（带 X-CSRFToken）。规则与网页相同：只能审核轮到本人（或委托给本人）的环节，拟稿人和修改人不能审核，"
+        "通过须校对最新版本（proofread=true），退回、驳回须填写意见；当前版本有未放行的否决项时，"
+        "可用 override_reason 写明放行理由（记入审核记录）。单位系统令牌不代表个人，返回 403。"
+    ),
     operation_id="decide_item",
     openapi_extra=_body(DecisionIn),
 )
 def decide_item(request: HttpRequest, item_id: int):
-    if _token(request) is not None:
-        return _error("接口令牌属于单位而非个人，不能作出审核决定；请审核人登录后调用。", 403)
-    user = request.auth
+    token = _token(request)
+    if token is not None and token.user_id is None:
+        return _error(
+            "系统令牌属于单位而非个人，不能作出审核决定；请使用审核人本人的个人令牌（用于审核决定）或登录后调用。", 403
+        )
+    user = _user(request)
     item = _find(request, item_id)
     if item is None:
         return _not_found()
     payload, error = _parse(request, DecisionIn)
     if error is not None:
         return error
-    if _has_nul(payload.opinion):
+    if _has_nul(payload.opinion, payload.override_reason):
         return _error("请求无效：审核意见含有空字符", 400)
     current = services.current_steps(item)
     if payload.step_id is not None:
@@ -327,15 +419,19 @@ def decide_item(request: HttpRequest, item_id: int):
             message = "您当前没有可审核的环节。" if not steps else "您可审核多个环节，请用 step_id 指明。"
             return _error(message, 403 if not steps else 400)
     try:
-        services.decide(
-            steps[0],
-            user,
-            payload.action,
-            payload.opinion,
-            payload.revision,
-            proofread=payload.proofread,
-            back_to=payload.back_to,
-        )
+        # The override and the decision stand or fall together.
+        with transaction.atomic():
+            if payload.override_reason.strip():
+                services.override_veto(item, user, payload.override_reason)
+            services.decide(
+                steps[0],
+                user,
+                payload.action,
+                payload.opinion,
+                payload.revision,
+                proofread=payload.proofread,
+                back_to=payload.back_to,
+            )
     except (ValidationError, PermissionDenied) as exc:
         return _error(_message(exc), 403 if isinstance(exc, PermissionDenied) else 400)
     item.refresh_from_db()
