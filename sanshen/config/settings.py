@@ -27,6 +27,13 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_SESSION_MAX_HOURS` | signed out this long after signing in, active or not | `8` |
 | `SANSHEN_DORMANT_DAYS` | days without sign-in before an account is flagged dormant | `90` |
 | `SANSHEN_DORMANT_DISABLE_AFTER_DAYS` | days after the flag before a still unused account is disabled | `30` |
+| `SANSHEN_CELERY_BROKER` | Celery broker of the review jobs, e.g. `redis://127.0.0.1:6379/0` | none (in-process) |
+| `SANSHEN_CELERY_RESULT_BACKEND` | where Celery keeps task results | the broker |
+| `SANSHEN_REVIEW_REMIND_EVERY_HOURS` | a review step's deadline reminder is repeated at most this often | `12` |
+| `SANSHEN_ARCHIVE_DIR` | where the monthly review archives are written | `<data dir>/archives` |
+| `SANSHEN_SITE_URL` | the platform's address, for links in e-mails | none |
+| `SANSHEN_EMAIL_HOST` | SMTP server for reminders (also `_PORT`, `_USER`, `_PASSWORD`, `_TLS`, `_SSL`, `_FROM`) | |
+| `SANSHEN_EMAIL_BACKEND` | Django e-mail backend when not SMTP | files in `<data dir>/mail`; console if debug |
 """
 
 from __future__ import annotations
@@ -83,6 +90,7 @@ INSTALLED_APPS = [
     "sanshen.api",
     "sanshen.checks",
     "sanshen.review",
+    "sanshen.sites",
 ]
 
 MIDDLEWARE = [
@@ -281,3 +289,49 @@ if os.environ.get("SANSHEN_REDIS_URL"):
             "LOCATION": os.environ["SANSHEN_REDIS_URL"],
         }
     }
+
+# Review workflow jobs (sanshen/review/tasks.py): webhooks, deadline reminders, monthly archives.
+# No broker: the single-machine mode; `sanshen run` starts `sanshen worker`, which runs them in a
+# loop, and a task's `.delay()` runs at once in the caller. A broker (e.g. redis://127.0.0.1:6379/0):
+# `celery -A sanshen.config.celery worker` and `celery -A sanshen.config.celery beat` run them.
+SANSHEN_CELERY_BROKER = os.environ.get("SANSHEN_CELERY_BROKER") or None
+CELERY_BROKER_URL = SANSHEN_CELERY_BROKER or "memory://"
+CELERY_RESULT_BACKEND = os.environ.get("SANSHEN_CELERY_RESULT_BACKEND") or SANSHEN_CELERY_BROKER
+CELERY_TASK_ALWAYS_EAGER = SANSHEN_CELERY_BROKER is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # every job is idempotent: a task lost with its worker is run again
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "deliver-webhooks": {"task": "sanshen.review.deliver_webhooks", "schedule": 60.0},
+    "remind-steps": {"task": "sanshen.review.remind_steps", "schedule": 15 * 60.0},
+    # Daily and idempotent: last month's archives appear on the 1st, or as soon as the machine is up.
+    "monthly-archives": {"task": "sanshen.review.monthly_archives", "schedule": 6 * 3600.0},
+}
+# Deadline reminders: a step is reminded at most once per this many hours.
+SANSHEN_REVIEW_REMIND_EVERY_HOURS = float(os.environ.get("SANSHEN_REVIEW_REMIND_EVERY_HOURS", "12"))
+# Where `monthly_archives` writes the zips (default <data dir>/archives).
+SANSHEN_ARCHIVE_DIR = os.environ.get("SANSHEN_ARCHIVE_DIR") or str(DATA_DIR / "archives")
+# Link in reminder e-mails, e.g. https://sanshen.example.gov.cn (none when unset).
+SANSHEN_SITE_URL = os.environ.get("SANSHEN_SITE_URL", "")
+
+# E-mail (reminders). SMTP when SANSHEN_EMAIL_HOST is set; otherwise messages are written as
+# files under <data dir>/mail (the demo and single-machine mode), or to the console in debug mode.
+if os.environ.get("SANSHEN_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["SANSHEN_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("SANSHEN_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("SANSHEN_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("SANSHEN_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("SANSHEN_EMAIL_TLS")
+    EMAIL_USE_SSL = _env_bool("SANSHEN_EMAIL_SSL")
+    EMAIL_TIMEOUT = 20
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND = os.environ.get("SANSHEN_EMAIL_BACKEND") or EMAIL_BACKEND
+EMAIL_FILE_PATH = os.environ.get("SANSHEN_EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("SANSHEN_EMAIL_FROM", "三审平台 <sanshen@localhost>")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("check/", include("sanshen.checks.urls")),
     path("review/", include("sanshen.review.urls")),
     path("review/", include("sanshen.review.urls_downloads")),
+    path("sites/", include("sanshen.sites.urls")),
 ]
