@@ -25,9 +25,10 @@ Predicate = Callable[[HttpRequest], bool]
 WORK = "工作台"
 CHECK = "内容检查"
 REVIEW = "信息发布审核"
+PATROL = "网站巡检"
 ORG = "单位与账号"
 SYSTEM = "系统管理"
-SECTIONS = (WORK, REVIEW, CHECK, ORG, SYSTEM)
+SECTIONS = (WORK, REVIEW, CHECK, PATROL, ORG, SYSTEM)
 
 
 def logged_in(request: HttpRequest) -> bool:
@@ -88,6 +89,10 @@ ITEMS: list[NavItem] = [
     NavItem("待我审核", "review:queue", section=REVIEW, order=20, quick=True),
     NavItem("审核总览", "review:overview", section=REVIEW, order=30,
             allowed=any_role(Role.SUPERVISOR, Role.SITE_ADMIN, Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER)),
+    NavItem("网站列表", "sites:list", section=PATROL, order=10, quick=True,
+            active_prefixes=("sites:detail", "sites:new", "sites:problems", "sites:run", "sites:column")),
+    NavItem("值班读网", "sites:alerts", section=PATROL, order=20, quick=True,
+            allowed=any_role(Role.DUTY_OFFICER, Role.SITE_ADMIN, Role.SUPERVISOR)),
     NavItem("管理后台", "admin:index", section=SYSTEM, order=90, allowed=superuser, active_prefixes=("admin:",)),
 ]
 
