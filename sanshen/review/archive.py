@@ -5,6 +5,7 @@ self-inspection report (自检自查, seed 000).
 review was decided that month (its last decision falls in the month):
     items/<id>/form.docx   the 审核表
     items/<id>/text.txt    the final text (latest revision)
+    items/<id>/attachments/<file id>-<name>   uploaded body originals and attachments (附件)
     manifest.csv           one row per item
     self_inspection.csv / self_inspection.docx   the month's self-inspection report
     SHA256SUMS             `sha256sum -c` format, over every other member
@@ -70,6 +71,7 @@ MANIFEST_FIELDS = (
     "withdrawn",
     "form",
     "text",
+    "attachments",
 )
 
 
@@ -130,6 +132,19 @@ def _manifest_row(item: Item, form: str, text: str) -> dict:
     }
 
 
+def _files(item: Item, members: dict[str, bytes]) -> str:
+    """Put the item's originals and attachments into `members`; their manifest cell."""
+    from .services import safe_name
+
+    listed = []
+    for f in item.attachments.select_related("revision").order_by("uploaded_at", "id"):
+        name = f"items/{item.pk}/attachments/{f.pk}-{safe_name(f.name)}"
+        members[name] = bytes(f.data)
+        label = f"{f.get_kind_display()}（第{f.revision.number}版）" if f.revision else f.get_kind_display()
+        listed.append(f"{label} {name} sha256={f.sha256}")
+    return "；".join(listed)
+
+
 def _zinfo(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -145,7 +160,7 @@ def build_monthly_archive(unit: Unit, year: int, month: int, *, actor=None) -> b
         members[form_name] = render_docx(build_form_data(item))
         title, body = (revision.title, revision.body) if revision else (item.title, "")
         members[text_name] = f"{title}\n\n{body}\n".encode()
-        rows.append(_manifest_row(item, form_name, text_name))
+        rows.append({**_manifest_row(item, form_name, text_name), "attachments": _files(item, members)})
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
     writer.writeheader()

@@ -41,10 +41,21 @@ def machine_check_line(revision) -> str:
 
 
 def _finding_text(findings: list[dict]) -> str:
-    return "；".join(
-        f"{CATEGORY_LABELS.get(f.get('category'), f.get('category', ''))}：{f.get('text', '')}（否决）"
-        for f in findings
-    ) or "否决项"
+    return (
+        "；".join(
+            (f"附件《{f['attachment_name']}》" if f.get("attachment_name") else "")
+            + f"{CATEGORY_LABELS.get(f.get('category'), f.get('category', ''))}：{f.get('text', '')}（否决）"
+            for f in findings
+        )
+        or "否决项"
+    )
+
+
+def channels_text(item: Item) -> str:
+    """The item's channels for the form's 发布渠道 line: “网站名称/栏目；新媒体：账号”."""
+    from .services import channels_text as text
+
+    return text(item.channels, "；")
 
 
 def _source(item: Item) -> str:
@@ -90,7 +101,7 @@ def build_form_data(item: Item) -> ReviewFormData:
         info_name=revision.title if revision else item.title,
         source=_source(item),
         category=item.get_category_display(),
-        channels="",
+        channels=channels_text(item),
         summary=summarize(revision.body if revision else ""),
         drafter=_name(item.drafter),
         drafted_on=created,

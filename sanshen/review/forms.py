@@ -3,18 +3,105 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 
 from sanshen.units.models import Unit
 
 from .models import Action, Category, Importance, Source, Topic
+from .services import BODY_EXTENSIONS, Upload, parse_channels, require_channels
+
+CHANNELS_HELP = (
+    "每行一个：网站名称/栏目（如“曲靖市人民政府网站/通知公告”），或 新媒体：账号名称（如“新媒体：曲靖发布”）。"
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; cleans to a list (possibly empty)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _upload(uploaded) -> Upload:
+    try:
+        return Upload.from_django(uploaded)
+    except DjangoValidationError as exc:
+        raise forms.ValidationError(exc.messages) from exc
 
 
 class RevisionForm(forms.Form):
+    """Title and body; the body is pasted text or an uploaded file (read in `services`)."""
+
     title = forms.CharField(label="标题", max_length=300)
-    body = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 14}))
+    body = forms.CharField(label="正文", required=False, widget=forms.Textarea(attrs={"rows": 14}))
+    body_file = forms.FileField(
+        label="或上传正文文件",
+        required=False,
+        help_text="可上传 .docx、.html、.htm、.pdf、.txt 文件代替粘贴正文，文字将自动读取，原件随版本保存。",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(BODY_EXTENSIONS)}),
+    )
+    channels = forms.CharField(
+        label="发布渠道", required=False, help_text=CHANNELS_HELP, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if require_channels():
+            self.fields["channels"].help_text = CHANNELS_HELP + "提交审核前须至少填写一个。"
 
     def clean_body(self):
         return self.cleaned_data["body"].replace("\r\n", "\n")
+
+    def clean_body_file(self):
+        uploaded = self.cleaned_data.get("body_file")
+        return _upload(uploaded) if uploaded else None
+
+    def clean_channels(self):
+        try:
+            return parse_channels(self.cleaned_data["channels"])
+        except DjangoValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+    def clean(self):
+        data = super().clean()
+        has_body = bool((data.get("body") or "").strip())
+        has_file = data.get("body_file") is not None
+        if has_body and has_file:
+            self.add_error("body_file", "正文请粘贴文字或上传文件，二者选一。")
+        elif not has_body and not has_file and "body_file" not in self.errors:
+            self.add_error("body", "请粘贴正文，或上传正文文件。")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "body": data["body"],
+            "body_file": data["body_file"],
+            # A post without the field (an older page, a script) leaves the channels alone.
+            "channels": data["channels"] if "channels" in self.data else None,
+        }
+
+
+class AttachmentForm(forms.Form):
+    files = MultipleFileField(
+        label="附件", help_text="可一次选择多个文件；可读格式（.docx、.pdf、.html、.txt 等）将进行机器检查。"
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            raise forms.ValidationError("请选择要上传的附件。")
+        return [_upload(f) for f in files]
 
 
 class ItemForm(RevisionForm):
@@ -47,7 +134,7 @@ class ItemForm(RevisionForm):
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
-        self.order_fields(["unit", "title", "body"])
+        self.order_fields(["unit", "title", "body", "body_file", "channels"])
 
 
 class DecisionForm(forms.Form):

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 import sanshen
 from sanshen.audit.services import record
+from sanshen.engine.extract import DOCX_EXTENSIONS, HTML_EXTENSIONS, OFFICE_EXTENSIONS, TEXT_EXTENSIONS
 from sanshen.units.models import Membership, Role, Unit
 from sanshen.units.services import has_role, scope_to_user
 
@@ -35,6 +38,8 @@ from .defaults import seed_default_routes
 from .models import (
     IMPORTANCE_RANK,
     Action,
+    Attachment,
+    AttachmentKind,
     Decision,
     Delegation,
     Item,
@@ -52,17 +57,28 @@ from .models import (
 
 __all__ = [
     "REVIEWER_ROLES",
+    "Upload",
+    "add_attachment",
     "add_revision",
+    "add_revision_from_file",
+    "attachment_vetoes",
+    "blocking_vetoes",
     "build_route",
     "can_decide",
+    "channels_text",
+    "clean_channels",
     "create_item",
     "current_steps",
     "decide",
     "diff_revisions",
+    "max_upload_bytes",
     "overdue_steps",
     "override_veto",
+    "parse_channels",
     "planned_route",
+    "read_body_file",
     "secrecy_step_count",
+    "set_channels",
     "submit",
     "visible_items",
 ]
@@ -129,7 +145,7 @@ def create_item(
     unit: Unit,
     *,
     title: str,
-    body: str,
+    body: str = "",
     category: str,
     importance: str = "normal",
     topics: list[str] | None = None,
@@ -138,10 +154,22 @@ def create_item(
     source_name: str = "",
     source_url: str = "",
     planned_at: dt.datetime | None = None,
+    body_file: Upload | None = None,
+    channels: list[dict] | str | None = None,
 ) -> Item:
-    """A new draft item with its first revision, on behalf of `user` (who must hold a role in `unit`)."""
+    """A new draft item with its first revision, on behalf of `user` (who must hold a role in `unit`).
+
+    The body is either `body` (text) or `body_file` (an `Upload` of a .docx/.html/.htm/.pdf/.txt
+    file, see `read_body_file`), not both. From a file, the extracted text becomes the body and
+    the file is kept as the revision's `Attachment(kind="original")`. `channels` is a list of
+    {"kind": "site"|"newmedia", "name": …, "column": …} or the text form `parse_channels` reads;
+    it may be empty until submission. Raises ValidationError (nothing saved) for a bad file or
+    bad channels.
+    """
     if not has_role(user, unit):
         raise PermissionDenied("您在该单位没有任何角色，不能拟稿。")
+    cleaned_channels = clean_channels(channels)
+    body = _body_or_file(body, body_file)
     item = Item(
         title=title,
         unit=unit,
@@ -153,17 +181,18 @@ def create_item(
         source_name=source_name,
         source_url=source_url,
         planned_at=planned_at,
+        channels=cleaned_channels,
     )
     item.full_clean()
     with transaction.atomic():
         item.save()
         if joint_units:
             item.joint_units.set(joint_units)
-        _new_revision(item, user, title, body)
+        _new_revision(item, user, title, body, original=body_file)
     return item
 
 
-def _new_revision(item: Item, user, title: str, body: str) -> Revision:
+def _new_revision(item: Item, user, title: str, body: str, original: Upload | None = None) -> Revision:
     last = item.revisions.order_by("-number").values_list("number", flat=True).first() or 0
     if not title.strip():
         raise ValidationError("标题不能为空。")
@@ -184,11 +213,28 @@ def _new_revision(item: Item, user, title: str, body: str) -> Revision:
         obj=item,
         after={"revision": revision.number, "content_hash": revision.content_hash, "findings": len(revision.findings)},
     )
+    if original is not None:
+        _store_file(item, user, original, kind=AttachmentKind.ORIGINAL, revision=revision)
     return revision
 
 
-def add_revision(item: Item, user, *, title: str, body: str) -> Revision:
-    """A new revision by the drafter (while draft/returned/in review) or by a current reviewer."""
+def add_revision(
+    item: Item,
+    user,
+    *,
+    title: str,
+    body: str = "",
+    body_file: Upload | None = None,
+    channels: list[dict] | str | None = None,
+) -> Revision:
+    """A new revision by the drafter (while draft/returned/in review) or by a current reviewer.
+
+    As in `create_item`, the body is `body` or the text of `body_file` (kept as the revision's
+    original). `channels`, when given (not None), replaces the item's channels; only the drafter
+    may change them.
+    """
+    body = _body_or_file(body, body_file)
+    cleaned_channels = None if channels is None else clean_channels(channels)
     with transaction.atomic():
         item = Item.objects.select_for_update().get(pk=item.pk)
         if item.status not in EDITABLE:
@@ -198,11 +244,383 @@ def add_revision(item: Item, user, *, title: str, body: str) -> Revision:
         )
         if not allowed:
             raise PermissionDenied("只有拟稿人或当前环节的审核人可以修改稿件。")
-        revision = _new_revision(item, user, title, body)
+        if cleaned_channels is not None and cleaned_channels != item.channels:
+            _change_channels(item, user, cleaned_channels)
+        revision = _new_revision(item, user, title, body, original=body_file)
         if item.title != title:
             item.title = title
             item.save()
     return revision
+
+
+def add_revision_from_file(item: Item, user, *, title: str, upload: Upload, **kwargs) -> Revision:
+    """`add_revision` with the body read from `upload` (.docx/.html/.htm/.pdf/.txt)."""
+    return add_revision(item, user, title=title, body_file=upload, **kwargs)
+
+
+# Files: uploaded bodies and attachments -----------------------------------------------------
+
+BODY_EXTENSIONS = (".docx", ".html", ".htm", ".pdf", ".txt")
+# Formats the engine reads; other attachments (images, spreadsheets…) are kept unchecked.
+CHECKED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | DOCX_EXTENSIONS | OFFICE_EXTENSIONS | {".pdf"}
+UNCHECKED_RULE = "attachment_unchecked"
+_NAME_UNSAFE = str.maketrans({c: "_" for c in '\\/:*?"<>|'} | {chr(i): None for i in range(32)} | {"\x7f": None})
+
+
+def _register_file_actions() -> None:
+    from sanshen.audit.models import register_action
+
+    register_action("review_file_upload", "上传稿件文件")
+    register_action("review_file_download", "下载稿件文件")
+
+
+_register_file_actions()
+
+
+def max_upload_bytes() -> int:
+    """The size cap of one uploaded file: `SANSHEN_REVIEW_MAX_UPLOAD_MB` (default 20)."""
+    return int(float(getattr(settings, "SANSHEN_REVIEW_MAX_UPLOAD_MB", 20)) * 1024 * 1024)
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} 字节"
+
+
+def safe_name(name: str) -> str:
+    """The file's own name without any directory part or characters unsafe in a file name."""
+    base = PurePath(str(name or "").replace("\\", "/")).name
+    base = base.translate(_NAME_UNSAFE).strip(" .")
+    if not base:
+        return "未命名文件"
+    if len(base) > 200:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else base[:200]
+    return base
+
+
+def _extension(name: str) -> str:
+    return PurePath(name).suffix.lower()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file handed to the services: its name as uploaded, its bytes and the declared type.
+    Views build it with `Upload.from_django(request.FILES[…])`; the API may build it directly."""
+
+    name: str
+    data: bytes
+    content_type: str = ""
+
+    @classmethod
+    def from_django(cls, uploaded) -> Upload:
+        """Read a Django `UploadedFile`, refusing one over the cap before reading it."""
+        limit = max_upload_bytes()
+        name = safe_name(uploaded.name)
+        if uploaded.size is not None and uploaded.size > limit:
+            raise ValidationError(_too_large(name, uploaded.size, limit))
+        return cls(name, uploaded.read(limit + 1), (uploaded.content_type or "")[:100])
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _too_large(name: str, size: int, limit: int) -> str:
+    return f"文件“{name}”大小为 {human_size(size)}，超过上限 {human_size(limit)}。"
+
+
+def _check_upload(upload: Upload) -> None:
+    limit = max_upload_bytes()
+    if upload.size > limit:
+        raise ValidationError(_too_large(safe_name(upload.name), upload.size, limit))
+    if upload.size == 0:
+        raise ValidationError(f"文件“{safe_name(upload.name)}”是空文件。")
+
+
+def read_body_file(upload: Upload) -> str:
+    """The text of an uploaded body (.docx/.html/.htm/.pdf/.txt), or ValidationError with a clear
+    message for a file of another type, over the size cap, broken, encrypted or scanned."""
+    from sanshen.engine import ExtractError, extract_bytes
+
+    name = safe_name(upload.name)
+    if _extension(name) not in BODY_EXTENSIONS:
+        raise ValidationError(f"正文文件“{name}”的格式不支持：只能上传 " + "、".join(BODY_EXTENSIONS) + " 文件。")
+    _check_upload(upload)
+    try:
+        extracted = extract_bytes(upload.data, name, max_bytes=max_upload_bytes())
+    except ExtractError as exc:
+        raise ValidationError(f"无法读取正文文件“{name}”：{exc}") from exc
+    text = "\n".join(line.rstrip() for line in extracted.text.replace("\r\n", "\n").split("\n")).strip()
+    if not text:
+        raise ValidationError(f"正文文件“{name}”中没有读到文字。")
+    return text
+
+
+def _body_or_file(body: str, body_file: Upload | None) -> str:
+    if body_file is None:
+        if not (body or "").strip():
+            raise ValidationError("正文不能为空：请粘贴正文或上传正文文件。")
+        return body
+    if (body or "").strip():
+        raise ValidationError("正文请粘贴文字或上传文件，二者选一。")
+    return read_body_file(body_file)
+
+
+def _check_attachment(upload: Upload) -> list[dict]:
+    """Engine findings of an attachment; a file the engine cannot read gets one low notice."""
+    from sanshen.engine import ExtractError, check, extract_bytes
+
+    def notice(message: str) -> list[dict]:
+        return [
+            {
+                "category": "format",
+                "rule": UNCHECKED_RULE,
+                "severity": "low",
+                "start": 0,
+                "end": 0,
+                "text": "",
+                "message": message,
+                "suggestion": None,
+                "confidence": 1.0,
+            }
+        ]
+
+    if _extension(upload.name) not in CHECKED_EXTENSIONS:
+        return notice("该格式不能机器检查，请人工审阅附件内容。")
+    try:
+        extracted = extract_bytes(upload.data, safe_name(upload.name), max_bytes=max_upload_bytes())
+    except ExtractError as exc:
+        return notice(f"未能机器检查：{exc}。请人工审阅附件内容。")
+    return [f.to_dict() for f in check(extracted)]
+
+
+def _store_file(item: Item, user, upload: Upload, *, kind: str, revision: Revision | None = None) -> Attachment:
+    _check_upload(upload)
+    findings = _check_attachment(upload) if kind == AttachmentKind.ATTACHMENT else []
+    attachment = Attachment.objects.create(
+        item=item,
+        revision=revision,
+        kind=kind,
+        name=safe_name(upload.name),
+        content_type=(upload.content_type or "")[:100],
+        size=upload.size,
+        sha256=upload.sha256,
+        data=upload.data,
+        findings=findings,
+        uploaded_by=user,
+    )
+    record(
+        "review_file_upload",
+        actor=user,
+        obj=item,
+        after={
+            "attachment": attachment.pk,
+            "kind": kind,
+            "name": attachment.name,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "revision": revision.number if revision else None,
+            "findings": len(findings),
+            "vetoes": sum(1 for f in findings if f.get("severity") == "veto"),
+        },
+    )
+    return attachment
+
+
+def add_attachment(item: Item, user, upload: Upload) -> Attachment:
+    """Keep `upload` as an attachment (附件) of `item`: only the drafter, while the item is a draft
+    or returned. The file is checked by the engine when its format is readable; its `veto`
+    findings block submission like the body's until a reviewer lets them go (`override_veto`)."""
+    return add_attachments(item, user, [upload])[0]
+
+
+def add_attachments(item: Item, user, uploads: list[Upload]) -> list[Attachment]:
+    """Several attachments at once: all are kept, or (any file refused) none."""
+    if not uploads:
+        raise ValidationError("请选择要上传的附件。")
+    for upload in uploads:
+        _check_upload(upload)
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if user.pk != item.drafter_id:
+            raise PermissionDenied("只有拟稿人可以添加附件。")
+        if item.status not in (Status.DRAFT, Status.RETURNED):
+            raise ValidationError(f"稿件{item.get_status_display()}，不能再添加附件。")
+        return [_store_file(item, user, u, kind=AttachmentKind.ATTACHMENT) for u in uploads]
+
+
+def item_files(item: Item) -> QuerySet[Attachment]:
+    """The item's files without their contents (for listing)."""
+    return item.attachments.defer("data").select_related("uploaded_by", "revision")
+
+
+def attachment_vetoes(item: Item) -> list[dict]:
+    """`veto` findings of the item's attachments that no override has let go yet, each marked
+    with "attachment" (id) and "attachment_name"."""
+    covered: set[int] = set()
+    for findings in VetoOverride.objects.filter(revision__item_id=item.pk).values_list("findings", flat=True):
+        covered.update(f["attachment"] for f in findings or [] if f.get("attachment"))
+    out = []
+    for att in item.attachments.filter(kind=AttachmentKind.ATTACHMENT).only("pk", "name", "findings"):
+        if att.pk in covered:
+            continue
+        out.extend(
+            {**f, "attachment": att.pk, "attachment_name": att.name}
+            for f in att.findings or []
+            if f.get("severity") == "veto"
+        )
+    return out
+
+
+def blocking_vetoes(item: Item, revision: Revision | None = None) -> list[dict]:
+    """The vetoes that stop submission and approval now: the latest revision's (unless
+    overridden) and the attachments' not yet let go."""
+    revision = revision or item.latest_revision()
+    body = [] if revision is None or revision.overrides.exists() else revision.veto_findings
+    return body + attachment_vetoes(item)
+
+
+def visible_file(user, pk: int) -> Attachment | None:
+    """The file `pk` if `user` may see its item (`visible_items`), else None."""
+    return Attachment.objects.filter(pk=pk, item__in=visible_items(user).values("pk")).select_related("item").first()
+
+
+def record_download(attachment: Attachment, user) -> None:
+    record(
+        "review_file_download",
+        actor=user,
+        obj=attachment.item,
+        after={
+            "attachment": attachment.pk,
+            "kind": attachment.kind,
+            "name": attachment.name,
+            "sha256": attachment.sha256,
+        },
+    )
+
+
+# Channels (发布渠道) --------------------------------------------------------------------------
+
+CHANNEL_KINDS = {"site": "网站", "newmedia": "新媒体"}
+MAX_CHANNELS = 20
+CHANNEL_FIELD_MAX = 100
+_PREFIXES = {"网站": "site", "新媒体": "newmedia"}
+
+
+def require_channels() -> bool:
+    """Whether submission needs at least one channel: `SANSHEN_REVIEW_REQUIRE_CHANNELS`."""
+    return bool(getattr(settings, "SANSHEN_REVIEW_REQUIRE_CHANNELS", False))
+
+
+def _channel(kind: str, name: str, column: str, where: str) -> dict:
+    name, column = (name or "").strip(), (column or "").strip()
+    if kind not in CHANNEL_KINDS:
+        raise ValidationError(f"{where}：渠道类型只能是“网站”或“新媒体”。")
+    if not name:
+        raise ValidationError(f"{where}：请填写{CHANNEL_KINDS[kind]}名称。")
+    if kind == "site" and not column:
+        raise ValidationError(f"{where}：网站须写明栏目，格式为“网站名称/栏目”。")
+    if len(name) > CHANNEL_FIELD_MAX or len(column) > CHANNEL_FIELD_MAX:
+        raise ValidationError(f"{where}：名称和栏目各不超过 {CHANNEL_FIELD_MAX} 个字。")
+    return {"kind": kind, "name": name, "column": column}
+
+
+def parse_channels(text: str) -> list[dict]:
+    """Channels from text, one a line: “网站名称/栏目” (or “网站：名称/栏目”) for a website,
+    “新媒体：账号名称” (optionally “/栏目”) for a new-media account. Blank lines are skipped,
+    repeats dropped; ValidationError lists every bad line."""
+    channels, errors = [], []
+    for number, raw in enumerate((text or "").splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        kind = "site"
+        for prefix, k in _PREFIXES.items():
+            for colon in ("：", ":"):
+                if line.startswith(prefix + colon):
+                    kind, line = k, line[len(prefix) + 1 :].strip()
+        name, _, column = line.replace("／", "/").partition("/")
+        try:
+            channels.append(_channel(kind, name, column, f"第{number}行“{raw.strip()}”"))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return _dedupe(channels)
+
+
+def _dedupe(channels: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for ch in channels:
+        key = (ch["kind"], ch["name"], ch["column"])
+        if key not in seen:
+            seen.add(key)
+            out.append(ch)
+    if len(out) > MAX_CHANNELS:
+        raise ValidationError(f"发布渠道最多 {MAX_CHANNELS} 个。")
+    return out
+
+
+def clean_channels(channels: list[dict] | str | None) -> list[dict]:
+    """Validated channels from a list of {"kind", "name", "column"} dicts (the API's form) or
+    from the text `parse_channels` reads; None or empty gives []."""
+    if channels is None:
+        return []
+    if isinstance(channels, str):
+        return parse_channels(channels)
+    if not isinstance(channels, list | tuple):
+        raise ValidationError("发布渠道格式不正确。")
+    out, errors = [], []
+    for number, ch in enumerate(channels, 1):
+        if not isinstance(ch, dict):
+            errors.append(f"第{number}个发布渠道格式不正确。")
+            continue
+        try:
+            name, column = ch.get("name", ""), ch.get("column", "")
+            if not isinstance(name, str) or not isinstance(column, str):
+                raise ValidationError(f"第{number}个发布渠道：名称和栏目须是文字。")
+            out.append(_channel(ch.get("kind", "site"), name, column, f"第{number}个发布渠道"))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return _dedupe(out)
+
+
+def channel_label(ch: dict) -> str:
+    """“新媒体：账号” / “网站名称/栏目”: the line `parse_channels` reads back."""
+    text = ch.get("name", "") + (f"/{ch['column']}" if ch.get("column") else "")
+    return f"新媒体：{text}" if ch.get("kind") == "newmedia" else text
+
+
+def channels_text(channels: list[dict] | None, sep: str = "\n") -> str:
+    return sep.join(channel_label(ch) for ch in channels or [])
+
+
+def _change_channels(item: Item, user, channels: list[dict]) -> None:
+    if user.pk != item.drafter_id:
+        raise PermissionDenied("只有拟稿人可以修改发布渠道。")
+    if item.status not in (Status.DRAFT, Status.RETURNED):
+        raise ValidationError(f"稿件{item.get_status_display()}，不能修改发布渠道。")
+    item.channels = channels
+    item.save()  # Item is tracked: the audit entry records the old and new channels
+
+
+def set_channels(item: Item, user, channels: list[dict] | str) -> Item:
+    """Replace the item's channels (drafter only, while draft/returned)."""
+    cleaned = clean_channels(channels)
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        _change_channels(item, user, cleaned)
+    return item
 
 
 def override_veto(item: Item, user, reason: str) -> VetoOverride:
@@ -213,26 +631,30 @@ def override_veto(item: Item, user, reason: str) -> VetoOverride:
     with transaction.atomic():
         item = Item.objects.select_for_update().get(pk=item.pk)
         revision = item.latest_revision()
-        if not revision.veto_findings:
+        # The body's vetoes and those of attachments not yet let go (an override names them).
+        vetoes = revision.veto_findings + attachment_vetoes(item)
+        if not vetoes:
             raise ValidationError("当前版本没有否决项，无需放行。")
         if user.pk in _authors(item):
             raise PermissionDenied("拟稿人或修改人不能放行自己稿件的否决项。")
         if not has_role(user, item.unit, *REVIEWER_ROLES, inherited=True):
             raise PermissionDenied("只有审核人员可以放行否决项。")
-        override = VetoOverride.objects.create(
-            revision=revision, user=user, reason=reason, findings=revision.veto_findings
-        )
-        record(
-            "review_override",
-            actor=user,
-            obj=item,
-            after={"revision": revision.number, "reason": reason, "rules": [f["rule"] for f in revision.veto_findings]},
-        )
+        override = VetoOverride.objects.create(revision=revision, user=user, reason=reason, findings=vetoes)
+        after = {"revision": revision.number, "reason": reason, "rules": [f["rule"] for f in vetoes]}
+        attachment_ids = sorted({f["attachment"] for f in vetoes if f.get("attachment")})
+        if attachment_ids:
+            after["attachments"] = attachment_ids
+        record("review_override", actor=user, obj=item, after=after)
     return override
 
 
 def _override_reason(revision: Revision) -> str:
-    return "；".join(revision.overrides.values_list("reason", flat=True))
+    reasons = list(revision.overrides.values_list("reason", flat=True))
+    # Overrides made on an earlier revision for an attachment's vetoes still apply to that file.
+    for o in VetoOverride.objects.filter(revision__item_id=revision.item_id).exclude(revision=revision):
+        if any(f.get("attachment") for f in o.findings) and o.reason not in reasons:
+            reasons.append(o.reason)
+    return "；".join(reasons)
 
 
 # Routes -------------------------------------------------------------------------------------
@@ -365,6 +787,12 @@ def submit(item: Item, user) -> list[ReviewStep]:
             raise ValidationError(
                 f"当前版本有 {len(revision.veto_findings)} 处否决项，须修改或由审核人员写明理由放行后才能提交。"
             )
+        pending = attachment_vetoes(item)
+        if pending:
+            names = "、".join(dict.fromkeys(f"《{f['attachment_name']}》" for f in pending))
+            raise ValidationError(f"附件{names}有 {len(pending)} 处否决项，须由审核人员写明理由放行后才能提交。")
+        if require_channels() and not item.channels:
+            raise ValidationError("提交审核前须填写至少一个发布渠道。")
         before = item.status
         item.status = Status.IN_REVIEW
         item.save()
@@ -450,7 +878,7 @@ def decide(
                 raise ValidationError(f"稿件已有新版本（第{latest.number}版），请校对最新版本后再审核。")
             if not proofread:
                 raise ValidationError("通过前须确认已校对当前版本（三校）。")
-            if latest.veto_findings and not latest.overrides.exists():
+            if blocking_vetoes(item, latest):
                 raise ValidationError("当前版本有未放行的否决项，不能通过。")
         elif not opinion:
             raise ValidationError("退回或驳回须填写审核意见。")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import downloads, views
 
 app_name = "review"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit_item, name="submit"),
     path("<int:pk>/steps/<int:step_pk>/decide/", views.decide_step, name="decide"),
     path("<int:pk>/override/", views.override, name="override"),
+    path("<int:pk>/attachments/", views.add_attachments, name="attachments"),
+    path("<int:pk>/files/<int:file_pk>/", downloads.item_file, name="file"),
 ]

@@ -21,8 +21,8 @@ from sanshen.units.models import Membership, Role, Unit
 from sanshen.units.services import has_role, visible_units
 
 from . import services
-from .forms import DecisionForm, ItemForm, OverrideForm, RevisionForm
-from .models import Item, ReviewStep, Revision, Status, StepState, Topic
+from .forms import AttachmentForm, DecisionForm, ItemForm, OverrideForm, RevisionForm
+from .models import AttachmentKind, Item, ReviewStep, Revision, Status, StepState, Topic
 
 OVERVIEW_ROLES = (Role.SUPERVISOR, Role.SITE_ADMIN, Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER)
 
@@ -102,7 +102,7 @@ def new_item(request):
     units = _drafting_units(request.user)
     if not units.exists():
         raise PermissionDenied("您没有任何单位的角色，不能拟稿。")
-    form = ItemForm(request.POST or None, units=units)
+    form = ItemForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -119,6 +119,8 @@ def new_item(request):
                 source_name=data["source_name"],
                 source_url=data["source_url"],
                 planned_at=data["planned_at"],
+                body_file=data["body_file"],
+                channels=data["channels"],
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -131,7 +133,8 @@ def new_item(request):
         else:
             messages.success(request, "稿件已保存，请查看机器检查结果。")
             return redirect("review:item", pk=item.pk)
-    return render(request, "review/new.html", {"form": form})
+    context = {"form": form, "max_upload": services.human_size(services.max_upload_bytes())}
+    return render(request, "review/new.html", context)
 
 
 # 待我审核 -----------------------------------------------------------------------------------
@@ -246,7 +249,9 @@ def _item_context(request, item: Item, **extra) -> dict:
     findings = _findings(latest)
     overrides = list(latest.overrides.select_related("user"))
     vetoes = latest.veto_findings
-    blocked = bool(vetoes) and not overrides
+    body_blocked = bool(vetoes) and not overrides
+    attachment_vetoes = services.attachment_vetoes(item)
+    blocked = body_blocked or bool(attachment_vetoes)
     now = timezone.now()
     steps = list(
         ReviewStep.objects.filter(item=item)
@@ -277,14 +282,45 @@ def _item_context(request, item: Item, **extra) -> dict:
         "is_drafter": is_drafter,
         "may_submit": is_drafter and item.status in (Status.DRAFT, Status.RETURNED),
         "may_revise": is_drafter and item.status in services.EDITABLE,
-        "revision_form": RevisionForm(initial={"title": latest.title, "body": latest.body}),
+        "revision_form": RevisionForm(
+            initial={"title": latest.title, "body": latest.body, "channels": services.channels_text(item.channels)}
+        ),
         "decision_forms": _decision_forms(item, user, latest, extra.pop("bound", None)),
         "override_form": OverrideForm() if may_override else None,
         "joint_units": list(item.joint_units.all()),
         "topic_labels": [label for value, label in Topic.choices if value in item.topics],
+        "body_blocked": body_blocked,
+        **_files_context(item, user, latest, attachment_vetoes),
     }
     context.update(extra)
     return context
+
+
+def _files_context(item: Item, user, latest: Revision, attachment_vetoes: list[dict]) -> dict:
+    files = list(services.item_files(item))
+    originals = [f for f in files if f.kind == AttachmentKind.ORIGINAL]
+    attachments = [f for f in files if f.kind == AttachmentKind.ATTACHMENT]
+    pending = {f["attachment"] for f in attachment_vetoes}
+    for f in files:
+        f.size_label = services.human_size(f.size)
+    for a in attachments:
+        a.checked = not any(x.get("rule") == services.UNCHECKED_RULE for x in a.findings)
+        a.problems = [x for x in a.findings if x.get("rule") != services.UNCHECKED_RULE]
+        a.notes = [x for x in a.findings if x.get("rule") == services.UNCHECKED_RULE]
+        a.veto_count = sum(1 for x in a.findings if x.get("severity") == "veto")
+        a.veto_pending = a.pk in pending
+    may_attach = user.pk == item.drafter_id and item.status in (Status.DRAFT, Status.RETURNED)
+    return {
+        "channels": [services.channel_label(ch) for ch in item.channels or []],
+        "channels_missing": not item.channels and item.status in (Status.DRAFT, Status.RETURNED),
+        "channels_required": services.require_channels(),
+        "latest_originals": [f for f in originals if f.revision_id == latest.pk],
+        "originals": originals,
+        "attachments": attachments,
+        "attachment_vetoes": attachment_vetoes,
+        "attachment_form": (AttachmentForm() if may_attach else None),
+        "max_upload": services.human_size(services.max_upload_bytes()),
+    }
 
 
 @login_required
@@ -297,19 +333,43 @@ def item_page(request, pk: int):
 @login_required
 def revise(request, pk: int):
     item = _get_item(request.user, pk)
-    form = RevisionForm(request.POST)
+    form = RevisionForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            revision = services.add_revision(item, request.user, **form.cleaned_data)
+            revision = services.add_revision(item, request.user, **form.service_kwargs())
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            form.add_error(None, _error_text(exc))
         else:
             messages.success(request, f"已保存为第{revision.number}版，机器检查已重新运行。")
             return redirect("review:item", pk=item.pk)
     item.refresh_from_db()
     context = _item_context(request, item)
-    if form.is_bound and not form.is_valid():
+    if form.is_bound and form.errors:
         context["revision_form"] = form
+    return render(request, "review/item.html", context, status=400)
+
+
+@require_POST
+@login_required
+def add_attachments(request, pk: int):
+    item = _get_item(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            saved = services.add_attachments(item, request.user, form.cleaned_data["files"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            vetoes = sum(1 for a in saved for f in a.findings if f.get("severity") == "veto")
+            note = f"其中发现 {vetoes} 处否决项，须由审核人员写明理由放行后才能提交。" if vetoes else ""
+            messages.success(request, f"已上传 {len(saved)} 个附件。{note}")
+            return redirect("review:item", pk=item.pk)
+    for error in form.errors.get("files", []) + form.non_field_errors():
+        messages.error(request, "未能上传附件：" + error)
+    item.refresh_from_db()
+    context = _item_context(request, item)
+    if context["attachment_form"] is not None:
+        context["attachment_form"] = form
     return render(request, "review/item.html", context, status=400)
 
 
