@@ -9,6 +9,7 @@ or :func:`new_checks`) because checks keep state across pages and emit site-wide
 from .anti_bot import AntiBotCheck
 from .availability import AvailabilityCheck, Probe, availability_verdict
 from .base import PatrolContext, SiteCheck
+from .columns import ColumnsCheck
 from .deadlinks import DeadLinksCheck
 from .hidden import HiddenLinksCheck
 from .soft404 import Soft404Check
@@ -19,6 +20,7 @@ REGISTRY: list[type[SiteCheck]] = [
     AntiBotCheck,
     Soft404Check,
     HiddenLinksCheck,
+    ColumnsCheck,
 ]
 
 
@@ -28,6 +30,6 @@ def new_checks() -> list[SiteCheck]:
 
 
 __all__ = [
-    "REGISTRY", "AntiBotCheck", "AvailabilityCheck", "DeadLinksCheck", "HiddenLinksCheck", "PatrolContext", "Probe",
-    "SiteCheck", "Soft404Check", "availability_verdict", "new_checks",
+    "REGISTRY", "AntiBotCheck", "AvailabilityCheck", "ColumnsCheck", "DeadLinksCheck", "HiddenLinksCheck",
+    "PatrolContext", "Probe", "SiteCheck", "Soft404Check", "availability_verdict", "new_checks",
 ]
