@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "sanshen.checks",
     "sanshen.review",
     "sanshen.sites",
+    "sanshen.inspection",
 ]
 
 MIDDLEWARE = [

@@ -19,4 +19,5 @@ urlpatterns = [
     path("review/", include("sanshen.review.urls")),
     path("review/", include("sanshen.review.urls_downloads")),
     path("sites/", include("sanshen.sites.urls")),
+    path("inspection/", include("sanshen.inspection.urls")),
 ]
