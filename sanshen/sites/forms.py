@@ -8,6 +8,7 @@ from .models import SEVERITY_CHOICES, ProblemStatus, Site, UpdateClass
 
 
 class SiteForm(forms.ModelForm):
+    home_url = forms.URLField(label="首页地址", max_length=500, assume_scheme="https")
     allowed_hosts = forms.CharField(label="本站其他域名", required=False,
                                     help_text="多个用逗号或换行分隔；首页域名自动包含。",
                                     widget=forms.Textarea(attrs={"rows": 2}))
@@ -47,7 +48,7 @@ class ColumnForm(forms.Form):
 
 
 class NewColumnForm(ColumnForm):
-    url = forms.URLField(label="栏目地址", max_length=1000)
+    url = forms.URLField(label="栏目地址", max_length=1000, assume_scheme="https")
     field_order = ("url", "name", "update_class", "custom_days")
 
 
