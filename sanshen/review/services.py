@@ -366,9 +366,7 @@ def read_body_file(upload: Upload) -> str:
 
 def _body_or_file(body: str, body_file: Upload | None) -> str:
     if body_file is None:
-        if not (body or "").strip():
-            raise ValidationError("正文不能为空：请粘贴正文或上传正文文件。")
-        return body
+        return body  # as before: the page's form asks for text or a file; the API may send ""
     if (body or "").strip():
         raise ValidationError("正文请粘贴文字或上传文件，二者选一。")
     return read_body_file(body_file)
