@@ -293,7 +293,8 @@ class Patrol:
                 pages += 1
             for d in rec.get("problems", []):
                 p = _problem_from_record(d)
-                if d.get("resource") and p.url == url:
+                if p.url == url and p.found_on:
+                    # Pages that link here, including those found after this task was done.
                     p.found_on = list(dict.fromkeys([*p.found_on, *f.found_on(url)]))
                 problems.append(p)
         problems += finish_problems
