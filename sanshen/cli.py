@@ -282,7 +282,52 @@ PLATFORM_COMMANDS = {
 
 
 def cmd_platform(args: argparse.Namespace) -> int:
+    if args.command == "run" and _wants_worker(args.rest):
+        _start_worker()
     return _django_command([args.command, *args.rest])
+
+
+def _wants_worker(rest: list[str]) -> bool:
+    """`sanshen run` brings its own job runner unless Celery does that (a broker is configured)."""
+    if os.environ.get("SANSHEN_CELERY_BROKER") or os.environ.get("SANSHEN_NO_WORKER"):
+        return False
+    return not any(a in ("-h", "--help") for a in rest)
+
+
+def _start_worker() -> None:
+    import subprocess
+
+    # The server replaces this process (same pid); the worker stops when that pid is gone.
+    argv = [sys.executable, "-m", "sanshen.cli", "worker", "--parent", str(os.getpid()), "--delay", "20"]
+    subprocess.Popen(argv, stdin=subprocess.DEVNULL, close_fds=True)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the review jobs (webhooks, deadline reminders, monthly archives) without Celery."""
+    import signal
+    import time
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanshen.config.settings")
+    import django
+
+    django.setup()
+    from sanshen.review import tasks
+
+    if args.once:
+        for name, result in tasks.run_due_jobs({}).items():
+            print(f"{name}: {json.dumps(result, ensure_ascii=False, default=str)}")
+        return EXIT_CLEAN
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+
+    def stop() -> bool:
+        return bool(stopping) or (args.parent is not None and os.getppid() != args.parent)
+
+    end = time.monotonic() + max(0.0, args.delay)
+    while not stop() and time.monotonic() < end:
+        time.sleep(0.5)
+    tasks.run_forever(tick=args.tick, stop=stop)
+    return EXIT_CLEAN
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -327,6 +372,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=("verify", "export"))
     audit.add_argument("rest", nargs=argparse.REMAINDER, help="传给 audit_verify / audit_export 的参数")
     audit.set_defaults(func=cmd_audit)
+
+    worker = sub.add_parser(
+        "worker",
+        help="不用 Celery 时运行审核定时任务：Webhook 推送、审核催办提醒、月度归档（sanshen run 会自动启动）",
+    )
+    worker.add_argument("--once", action="store_true", help="每项任务运行一次后退出（供 cron 调用）")
+    worker.add_argument("--tick", type=float, default=30, help="检查间隔秒数，默认 30")
+    worker.add_argument("--delay", type=float, default=0, help="启动后等待的秒数，默认 0")
+    worker.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
+    worker.set_defaults(func=cmd_worker)
 
     manage = sub.add_parser("manage", help="平台管理命令（migrate、createsuperuser 等）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
