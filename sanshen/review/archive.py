@@ -21,11 +21,11 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from sanshen.audit.services import record
-from sanshen.units.models import Unit
+from sanshen.units.models import Membership, Role, Unit
 
 from .formdata import build_form_data
 from .formdoc import render_docx
@@ -43,11 +43,15 @@ from .models import (
 )
 
 __all__ = [
+    "ARCHIVE_ROLES",
     "DECIDED",
     "SelfInspection",
+    "archive_units",
     "build_monthly_archive",
     "decided_items",
+    "may_archive",
     "month_bounds",
+    "record_self_inspection",
     "self_inspection",
     "self_inspection_csv",
     "self_inspection_docx",
@@ -222,6 +226,10 @@ class SelfInspection:
         return sum(1 for r in self.joint_topics if not r["joint_complete"])
 
 
+def _name(user) -> str:
+    return "" if user is None else str(user)
+
+
 def _row(item: Item, **extra) -> dict:
     return {"id": item.pk, "title": item.title, **extra}
 
@@ -249,11 +257,15 @@ def self_inspection(unit: Unit, year: int, month: int, *, now: dt.datetime | Non
 
     decided = list(decided_items(unit, year, month))
     for s in (
-        ReviewStep.objects.filter(item__in=[i.pk for i in decided], state=StepState.SKIPPED)
-        .select_related("item")
+        # Skipped in the month (whatever the item's state now), or on an item decided in the month.
+        ReviewStep.objects.filter(state=StepState.SKIPPED)
+        .filter(Q(item__in=[i.pk for i in decided]) | Q(item__unit=unit, decided_at__gte=start, decided_at__lt=end))
+        .distinct()
+        .select_related("item", "decided_by")
         .order_by("item_id", "order")
     ):
-        report.skipped.append(_row(s.item, detail=s.label, who="", at=""))
+        detail = f"{s.label}：{s.skip_reason}" if s.skip_reason else s.label
+        report.skipped.append(_row(s.item, detail=detail, who=_name(s.decided_by), at=_iso(s.decided_at)))
 
     for o in (
         VetoOverride.objects.filter(revision__item__unit=unit, created_at__gte=start, created_at__lt=end)
@@ -350,3 +362,42 @@ def self_inspection_docx(report: SelfInspection) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# Who may download a unit's archive ------------------------------------------------------------
+# The unit's 主要领导, 分管领导, 监管员 and 网站管理员 (the people who answer for the unit's
+# monthly report), a 监管员 of a unit above it (its subtree), and superusers. 信息员, 科室负责人,
+# 保密审查员 and 值班员 see single items, not the unit's whole month.
+
+ARCHIVE_ROLES = (Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SUPERVISOR, Role.SITE_ADMIN)
+
+
+def archive_units(user):
+    """Units whose monthly archive and self-inspection report `user` may download."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.order_by("path")
+    rows = list(
+        Membership.objects.filter(user=user, role__in=ARCHIVE_ROLES).values_list("unit_id", "unit__path", "role")
+    )
+    if not rows:
+        return Unit.objects.none()
+    condition = Q(pk__in=[unit_id for unit_id, _, _ in rows])
+    for _, path, role in rows:
+        if role == Role.SUPERVISOR:
+            condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition).order_by("path")
+
+
+def may_archive(user, unit: Unit) -> bool:
+    return archive_units(user).filter(pk=unit.pk).exists()
+
+
+def record_self_inspection(report: SelfInspection, *, actor, fmt: str) -> None:
+    record(
+        "review_self_inspection",
+        actor=actor,
+        obj=report.unit,
+        after={"month": f"{report.year:04d}-{report.month:02d}", "format": fmt, "counts": report.counts},
+    )

@@ -71,11 +71,22 @@ def build_form_data(item: Item) -> ReviewFormData:
     if item.round:
         qs = (
             item.steps.filter(round=item.round)
-            .exclude(state=StepState.SKIPPED)
             .select_related("decided_by", "delegated_from")
             .order_by("order", "id")
         )
         for step in qs:
+            if step.state == StepState.SKIPPED:
+                steps.append(
+                    StepBlock(
+                        name=step.label or step.get_kind_display(),
+                        date=_local(step.decided_at),
+                        secrecy=step.kind == StepKind.SECRECY,
+                        skipped=True,
+                        skip_reason=step.skip_reason,
+                        skipped_by=_name(step.decided_by),
+                    )
+                )
+                continue
             decided = step.state != StepState.PENDING
             steps.append(
                 StepBlock(

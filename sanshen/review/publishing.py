@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sanshen.audit.models import register_action
 from sanshen.audit.services import jsonable, record
 from sanshen.units.models import Role
 from sanshen.units.services import has_role
@@ -54,10 +55,16 @@ __all__ = [
     "decide_withdraw",
     "deliver_due",
     "enqueue_event",
+    "may_decide_withdraw",
+    "may_publish",
+    "may_request_withdraw",
+    "may_retry",
     "publish",
     "request_withdraw",
+    "retry_delivery",
     "sign",
     "verify_signature",
+    "withdraw_requests_to_decide",
 ]
 
 PUBLISHER_ROLES = (Role.SITE_ADMIN, Role.EDITOR)
@@ -205,16 +212,18 @@ def _attempt(delivery: WebhookDelivery, client) -> tuple[int | None, str, int]:
     return response.status_code, f"HTTP {response.status_code}: {response.text[:500]}", elapsed
 
 
-def deliver_due(now: dt.datetime | None = None, *, limit: int = 100, client=None) -> dict[str, int]:
-    """Send the deliveries that are due; returns counts of delivered, retried and failed."""
+def deliver_due(
+    now: dt.datetime | None = None, *, limit: int = 100, client=None, only: list[int] | None = None
+) -> dict[str, int]:
+    """Send the deliveries that are due (only those with ids in `only`, when given); returns
+    counts of delivered, retried and failed."""
     import httpx
 
     now = now or timezone.now()
-    due = list(
-        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__active=True)
-        .select_related("endpoint")
-        .order_by("next_attempt_at", "id")[:limit]
-    )
+    due = WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__active=True)
+    if only is not None:
+        due = due.filter(pk__in=only)
+    due = list(due.select_related("endpoint").order_by("next_attempt_at", "id")[:limit])
     counts = {"delivered": 0, "retried": 0, "failed": 0}
     own_client = client is None
     if own_client:
@@ -307,3 +316,86 @@ def decide_withdraw(req: WithdrawRequest, user, approve: bool, opinion: str = ""
             after={"status": item.status, "request": req.pk, "kind": req.kind, "state": req.state, "opinion": opinion},
         )
     return req
+
+
+register_action("review_webhook_retry", "推送立即重试")
+
+
+# For the pages (who may do what; the functions above enforce the same rules) ----------------
+
+
+def _usable(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def may_publish(user, item: Item) -> bool:
+    return _usable(user) and item.status == Status.APPROVED and has_role(user, item.unit, *PUBLISHER_ROLES)
+
+
+def may_request_withdraw(user, item: Item) -> bool:
+    return (
+        _usable(user)
+        and item.status == Status.PUBLISHED
+        and (user.pk == item.drafter_id or has_role(user, item.unit, *PUBLISHER_ROLES))
+        and not item.withdraw_requests.filter(state=RequestState.PENDING).exists()
+    )
+
+
+def may_decide_withdraw(user, req: WithdrawRequest) -> bool:
+    return (
+        _usable(user)
+        and req.state == RequestState.PENDING
+        and user.pk != req.requested_by_id
+        and has_role(user, req.item.unit_id, *WITHDRAW_APPROVER_ROLES)
+    )
+
+
+def withdraw_requests_to_decide(user):
+    """Pending requests `user` may approve or reject: items of units where the user is 主要领导
+    or 分管领导, not the user's own requests."""
+    from sanshen.units.services import units_with_role
+
+    if not _usable(user):
+        return WithdrawRequest.objects.none()
+    return (
+        WithdrawRequest.objects.filter(
+            state=RequestState.PENDING, item__unit__in=units_with_role(user, *WITHDRAW_APPROVER_ROLES)
+        )
+        .exclude(requested_by=user)
+        .select_related("item", "item__unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def may_retry(user, item: Item) -> bool:
+    """The unit's 网站管理员/信息员, or a 监管员 at or above the unit."""
+    return _usable(user) and (
+        has_role(user, item.unit, *PUBLISHER_ROLES) or has_role(user, item.unit, Role.SUPERVISOR, inherited=True)
+    )
+
+
+def retry_delivery(delivery: WebhookDelivery, user, *, client=None) -> WebhookDelivery:
+    """立即重试: a pending or given-up delivery is made due now and sent at once (this one only).
+    A given-up delivery gets one more attempt; failing again gives it up again."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().select_related("item", "endpoint").get(pk=delivery.pk)
+        if not may_retry(user, delivery.item):
+            raise PermissionDenied("只有本单位的网站管理员、信息员或上级监管员可以重试推送。")
+        if delivery.state == DeliveryState.DELIVERED:
+            raise ValidationError("该推送已送达，无需重试。")
+        if not delivery.endpoint.active:
+            raise ValidationError("推送地址已停用，不能重试。")
+        before = {"state": delivery.state, "attempts": delivery.attempts}
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.PENDING, next_attempt_at=timezone.now()
+        )
+    counts = deliver_due(client=client, only=[delivery.pk])
+    delivery.refresh_from_db()
+    record(
+        "review_webhook_retry",
+        actor=user,
+        obj=delivery.item,
+        before=before,
+        after={"delivery": delivery.pk, "state": delivery.state, "attempts": delivery.attempts, "counts": counts},
+    )
+    return delivery

@@ -26,9 +26,10 @@ WORK = "工作台"
 CHECK = "内容检查"
 REVIEW = "信息发布审核"
 PATROL = "网站巡检"
+INSPECTION = "检查考核"
 ORG = "单位与账号"
 SYSTEM = "系统管理"
-SECTIONS = (WORK, REVIEW, CHECK, PATROL, ORG, SYSTEM)
+SECTIONS = (WORK, REVIEW, CHECK, PATROL, INSPECTION, ORG, SYSTEM)
 
 
 def logged_in(request: HttpRequest) -> bool:
@@ -89,10 +90,21 @@ ITEMS: list[NavItem] = [
     NavItem("待我审核", "review:queue", section=REVIEW, order=20, quick=True),
     NavItem("审核总览", "review:overview", section=REVIEW, order=30,
             allowed=any_role(Role.SUPERVISOR, Role.SITE_ADMIN, Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER)),
+    NavItem("撤稿申请", "review:withdrawals", section=REVIEW, order=40,
+            allowed=any_role(Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SITE_ADMIN, Role.EDITOR)),
+    NavItem("月度归档", "review:archive", section=REVIEW, order=50,
+            allowed=any_role(Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SUPERVISOR, Role.SITE_ADMIN)),
+    NavItem("审核流程设置", "review:routes", section=REVIEW, order=60, active_prefixes=("review:route",),
+            allowed=any_role(Role.SUPERVISOR)),
     NavItem("网站列表", "sites:list", section=PATROL, order=10, quick=True,
             active_prefixes=("sites:detail", "sites:new", "sites:problems", "sites:run", "sites:column")),
     NavItem("值班读网", "sites:alerts", section=PATROL, order=20, quick=True,
             allowed=any_role(Role.DUTY_OFFICER, Role.SITE_ADMIN, Role.SUPERVISOR)),
+    NavItem("季度检查", "inspection:list", section=INSPECTION, order=10, allowed=any_role(Role.SUPERVISOR),
+            active_prefixes=("inspection:detail", "inspection:entry")),
+    NavItem("整改任务", "inspection:tasks", section=INSPECTION, order=20, quick=True),
+    NavItem("检查指标", "inspection:indicators", section=INSPECTION, order=30, allowed=any_role(Role.SUPERVISOR)),
+    NavItem("工作日日历", "inspection:calendar", section=INSPECTION, order=40, allowed=any_role(Role.SUPERVISOR)),
     NavItem("管理后台", "admin:index", section=SYSTEM, order=90, allowed=superuser, active_prefixes=("admin:",)),
 ]
 

@@ -36,10 +36,17 @@ class StepBlock:
     decision: str = ""  # 通过 / 退回 / 驳回; empty while the step is pending
     delegated_from: str = ""  # the absent reviewer this one signed for
     secrecy: bool = False  # a 保密审查 block; rendered in route order like any other step
+    skipped: bool = False  # skipped by a 监管员 (post vacant …): the block reads （已跳过：reason）
+    skip_reason: str = ""
+    skipped_by: str = ""  # the 监管员 who skipped it
 
     @property
     def date_text(self) -> str:
         return fmt_date(self.date)
+
+    @property
+    def skip_text(self) -> str:
+        return f"（已跳过：{self.skip_reason or '未说明理由'}）" if self.skipped else ""
 
     @property
     def reviewer_text(self) -> str:
@@ -69,7 +76,7 @@ class ReviewFormData:
     info_name: str  # 信息名称
     source: str = "原创"  # 原创 / 转载：来源
     category: str = ""  # 信息类别
-    channels: str = ""  # 拟发布渠道
+    channels: str | list = ""  # 拟发布渠道: text, or the item's channel list (see layout.channels_text)
     summary: str = ""  # 主要内容摘要
     drafter: str = ""  # 拟稿人
     drafted_on: date | datetime | str | None = None  # 拟稿日期

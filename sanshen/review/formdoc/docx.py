@@ -158,7 +158,7 @@ def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font
             _write(value, row.opinion, body_font, SIZE_SIHAO)
             # Room for a handwritten note or seal, as on the paper form.
             _write(value, "", body_font, SIZE_SIHAO, first=False)
-            sign = f"审核人：{row.reviewer or '　' * 4}　　日期：{row.date or '　　年　　月　　日'}"
+            sign = f"{row.signer_label}：{row.reviewer or '　' * 4}　　日期：{row.date or '　　年　　月　　日'}"
             _write(value, sign, body_font, SIZE_SIHAO, align=WD_ALIGN_PARAGRAPH.RIGHT, first=False)
             tr.height, tr.height_rule = Mm(35), WD_ROW_HEIGHT_RULE.AT_LEAST
             value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP

@@ -110,7 +110,7 @@ def render_html(data: ReviewFormData) -> str:
                 f'<tr class="{cls}">'
                 f'<td class="label">{label}{decision}</td>'
                 f'<td class="opinion"><div class="text">{_text(row.opinion)}</div>'
-                f'<div class="sign"><span>审核人：{reviewer}</span>&#12288;&#12288;'
+                f'<div class="sign"><span>{row.signer_label}：{reviewer}</span>&#12288;&#12288;'
                 f"<span>日期：{date}</span></div></td></tr>"
             )
     footer = footer_text(data)
