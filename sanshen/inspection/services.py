@@ -84,6 +84,7 @@ __all__ = [
     "is_supervisor",
     "open_inspection",
     "quarter_end",
+    "recompute_unknown_deadlines",
     "save_indicator_set",
     "score_site",
     "scorecard_json",
@@ -185,6 +186,7 @@ def set_calendar_day(user, day: dt.date, is_workday: bool, note: str = "") -> Ca
         row, _ = CalendarDay.objects.update_or_create(
             date=day, defaults={"is_workday": is_workday, "note": note.strip()[:200], "entered_by": user})
         record("inspection_calendar", actor=user, obj=row, after={"date": day, "is_workday": is_workday, "note": note})
+        recompute_unknown_deadlines()
     return row
 
 
@@ -199,7 +201,23 @@ def declare_year(user, year: int) -> CalendarYear:
             days = CalendarDay.objects.filter(date__year=year).count()
             record("inspection_calendar", actor=user, obj=row, after={"year": year, "declared_complete": True,
                                                                       "override_days": days})
+            recompute_unknown_deadlines()
     return row
+
+
+def recompute_unknown_deadlines() -> int:
+    """Tasks whose deadline ran past the calendar get it once the supervisor has entered the year."""
+    calendar = work_calendar()
+    done = 0
+    for task in RectificationTask.objects.filter(deadline_unknown=True, deadline__isnull=True).select_related(
+            "inspection"):
+        start = task.inspection.bulletin_date
+        deadline, _why = _deadline(start, task.inspection.rectification_workdays, calendar) if start else (None, "")
+        if deadline is not None:
+            task.deadline, task.deadline_unknown, task.deadline_note = deadline, False, ""
+            task.save(update_fields=["deadline", "deadline_unknown", "deadline_note"])
+            done += 1
+    return done
 
 
 def _deadline(start: dt.date, workdays: int, calendar: WorkCalendar | None = None) -> tuple[dt.date | None, str]:

@@ -1,3 +1,24 @@
+from django.urls import path
+
+from . import views
 
 app_name = "inspection"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.inspection_list, name="list"),
+    path("<int:pk>/", views.inspection_detail, name="detail"),
+    path("<int:pk>/edit/", views.inspection_edit, name="edit"),
+    path("<int:pk>/spot/", views.spot_add, name="spot"),
+    path("<int:pk>/spots/<int:spot_pk>/screenshot/", views.spot_screenshot, name="screenshot"),
+    path("<int:pk>/close/", views.inspection_close, name="close"),
+    path("<int:pk>/bulletin.<str:fmt>", views.bulletin_download, name="bulletin"),
+    path("<int:pk>/sites/<int:entry_pk>/", views.entry_scorecard, name="entry"),
+    path("sites/<int:site_pk>/score/", views.site_scorecard, name="site_score"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/<int:pk>/answer/", views.task_answer, name="answer"),
+    path("tasks/<int:pk>/confirm/", views.task_confirm, name="confirm"),
+    path("tasks/<int:pk>/evidence/", views.task_evidence, name="evidence"),
+    path("indicators/", views.indicators, name="indicators"),
+    path("indicators/versions/<int:version_pk>/", views.indicator_version, name="indicator_version"),
+    path("calendar/", views.calendar, name="calendar"),
+]

@@ -201,6 +201,8 @@ def test_deadline_beyond_the_known_calendar_is_flagged_not_guessed(org, sites):
         declare_year(org["edu_admin"], 2027)
     declare_year(org["supervisor"], 2027)
     assert work_calendar().add_workdays(dt.date(2026, 12, 24), 10) == dt.date(2027, 1, 8)
+    task.refresh_from_db()  # the flagged task gets its deadline once the year is entered
+    assert (task.deadline, task.deadline_unknown) == (dt.date(2027, 1, 8), False)
 
 
 def test_answer_task_with_evidence(org, sites):
