@@ -27,7 +27,6 @@ CHECK = "内容检查"
 REVIEW = "信息发布审核"
 PATROL = "网站巡检"
 INSPECTION = "检查考核"
-INSPECTION = "检查考核"
 ORG = "单位与账号"
 SYSTEM = "系统管理"
 SECTIONS = (WORK, REVIEW, CHECK, PATROL, INSPECTION, ORG, SYSTEM)
@@ -101,11 +100,6 @@ ITEMS: list[NavItem] = [
             active_prefixes=("sites:detail", "sites:new", "sites:problems", "sites:run", "sites:column")),
     NavItem("值班读网", "sites:alerts", section=PATROL, order=20, quick=True,
             allowed=any_role(Role.DUTY_OFFICER, Role.SITE_ADMIN, Role.SUPERVISOR)),
-    NavItem("季度检查", "inspection:list", section=INSPECTION, order=10, allowed=any_role(Role.SUPERVISOR),
-            active_prefixes=("inspection:detail", "inspection:entry")),
-    NavItem("整改任务", "inspection:tasks", section=INSPECTION, order=20, quick=True),
-    NavItem("检查指标", "inspection:indicators", section=INSPECTION, order=30, allowed=any_role(Role.SUPERVISOR)),
-    NavItem("工作日日历", "inspection:calendar", section=INSPECTION, order=40, allowed=any_role(Role.SUPERVISOR)),
     NavItem("季度检查", "inspection:list", section=INSPECTION, order=10, allowed=any_role(Role.SUPERVISOR),
             active_prefixes=("inspection:detail", "inspection:entry")),
     NavItem("整改任务", "inspection:tasks", section=INSPECTION, order=20, quick=True),
