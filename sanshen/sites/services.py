@@ -17,9 +17,9 @@ Rules kept here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import datetime as dt
-import inspect
 import io
 import json
 import time
@@ -36,6 +36,7 @@ from django.utils import timezone
 from sanshen.audit.context import audit_context
 from sanshen.audit.models import Action
 from sanshen.audit.services import record
+from sanshen.patrol.model import Kind
 from sanshen.units.models import Membership, Role, Unit
 from sanshen.units.services import has_role, scope_to_user
 
@@ -85,8 +86,6 @@ DUTY_ROLES = (Role.DUTY_OFFICER, Role.SITE_ADMIN, Role.SUPERVISOR)
 ALERT_SEVERITIES = ("veto", "high")
 SLOW_MS = 15_000
 WINDOW = dt.timedelta(days=7)
-VETO_RATIO = 0.05
-WARNING_RATIO = 0.03
 STALE_RUN = dt.timedelta(hours=12)
 
 SITE_FIELDS = (
@@ -250,7 +249,9 @@ def record_patrol(site: Site, run: PatrolRun, result, *, complete: bool | None =
     now = now or timezone.now()
     if complete is None:
         complete = bool(getattr(result, "complete", True))
-    merged = _merge(getattr(result, "problems", []) or [])
+    found_columns = list(getattr(result, "columns", []) or [])
+    merged = _merge(_apply_corrections(site, list(getattr(result, "problems", []) or []), found_columns,
+                                       timezone.localdate(now)))
     counts = dict.fromkeys(("new", "seen", "reopened", "gone", "suppressed", "columns_added", "columns_updated"), 0)
     with transaction.atomic():
         existing = {p.key_hash: p for p in Problem.objects.filter(site=site, key_hash__in=list(merged))}
@@ -299,7 +300,7 @@ def record_patrol(site: Site, run: PatrolRun, result, *, complete: bool | None =
                 .update(status=ProblemStatus.GONE, resolved_at=now, resolved_by=None,
                         resolution_note="后续完整巡检未再发现，自动消失。")
             )
-        added, updated = _record_columns(site, getattr(result, "columns", []) or [], now)
+        added, updated = _record_columns(site, found_columns, now)
         counts["columns_added"], counts["columns_updated"] = added, updated
         run.pages_crawled = int(getattr(result, "pages_crawled", run.pages_crawled) or 0)
         run.problems_found = len(merged)
@@ -309,6 +310,42 @@ def record_patrol(site: Site, run: PatrolRun, result, *, complete: bool | None =
         run.finished_at = run.finished_at or now
         run.save()
     return counts
+
+
+def _apply_corrections(site: Site, problems: list, columns: list, today: dt.date) -> list:
+    """Judge the freshness of columns an administrator corrected (or entered) by the corrected
+    update class, not by the crawler's guess: the crawler's stale_column problem for such a column
+    is dropped and, if the column is late by its corrected class, replaced (same identity)."""
+    from sanshen.patrol.model import Problem as PatrolProblem
+
+    fixed = {c.url: c for c in site.columns.filter(Q(corrected_at__isnull=False) | Q(found_automatically=False))}
+    if not fixed:
+        return problems
+    kept = [p for p in problems
+            if not (p.kind == Kind.STALE_COLUMN and p.url in fixed and not (p.facts or {}).get("home"))]
+    for found in columns:
+        column = fixed.get(found.url)
+        if column is None or not found.item_count:
+            continue
+        days = column.max_age_days
+        if days is None:
+            continue
+        if found.latest is None:
+            detail = (f"栏目“{column.name}”的 {found.item_count} 条信息均未注明发布时间，视为不更新"
+                      f"（应每 {days} 天内更新）")
+        elif (today - found.latest).days > days:
+            detail = (f"栏目“{column.name}”最近更新于 {found.latest.isoformat()}，已 {(today - found.latest).days} "
+                      f"天未更新（应每 {days} 天内更新）")
+        else:
+            continue
+        kept.append(PatrolProblem(
+            kind=Kind.STALE_COLUMN, url=found.url, detail=detail,
+            severity="medium" if column.update_class == UpdateClass.YEARLY else "high",
+            facts={"key": found.url, "column": column.name, "update_class": column.update_class, "max_age_days": days,
+                   "latest": found.latest.isoformat() if found.latest else None, "items": found.item_count,
+                   "corrected": True},
+        ))
+    return kept
 
 
 def _record_columns(site: Site, columns: Iterable, now) -> tuple[int, int]:
@@ -401,8 +438,9 @@ def acknowledge_alert(alert: Alert, user) -> Alert:
 class Availability:
     total: int
     failures: int
-    consecutive_failures: int
-    verdict: str  # "ok" | "warning" | "veto" | "unknown" (no probes)
+    consecutive_failures: int  # failures at the end, up to now
+    verdict: str  # "ok" | "alert" (2 in a row in the window) | "warning" | "veto" | "unknown" (no probes)
+    reasons: tuple[str, ...] = ()
 
     @property
     def failure_ratio(self) -> float:
@@ -415,57 +453,38 @@ class Availability:
 
     @property
     def label(self) -> str:
-        return {"ok": "正常", "warning": "预警", "veto": "不达标（单项否决）", "unknown": "暂无数据"}[self.verdict]
+        return {"ok": "正常", "alert": "曾连续无法访问", "warning": "预警", "veto": "不达标（单项否决）",
+                "unknown": "暂无数据"}.get(self.verdict, self.verdict)
 
 
 def _failed(ok: bool, elapsed_ms: int) -> bool:
     return not ok or elapsed_ms >= SLOW_MS
 
 
-def _fallback_verdict(samples: list[tuple[dt.datetime, bool, int]]) -> Availability:
-    """`samples` are (at, ok, elapsed_ms), oldest first, all inside the window."""
-    total = len(samples)
-    failures = sum(_failed(ok, ms) for _, ok, ms in samples)
-    streak = 0
-    for _, ok, ms in reversed(samples):
-        if not _failed(ok, ms):
-            break
-        streak += 1
-    if not total:
-        verdict = "unknown"
-    elif failures / total >= VETO_RATIO:
-        verdict = "veto"
-    elif failures / total >= WARNING_RATIO:
-        verdict = "warning"
-    else:
-        verdict = "ok"
-    return Availability(total, failures, streak, verdict)
+def _verdict(samples: list[tuple[dt.datetime, bool, int, int | None]], now: dt.datetime) -> Availability:
+    """`samples` are (at, ok, elapsed_ms, status) inside the window. The rule itself is the patrol
+    library's pure `availability_verdict`."""
+    from sanshen.patrol.checks.availability import Probe as PatrolProbe
+    from sanshen.patrol.checks.availability import availability_verdict
 
-
-def _pure_verdict(samples: list[tuple[dt.datetime, bool, int]], now: dt.datetime) -> Availability:
-    """The patrol library's `availability_verdict` when it exists, else the same rule here."""
-    try:
-        from sanshen.patrol.checks.availability import availability_verdict
-    except ImportError:
-        return _fallback_verdict(samples)
-    try:
-        verdict = _call_pure_verdict(availability_verdict, samples, now)
-    except Exception:  # an interface still moving: never let it break a page
-        return _fallback_verdict(samples)
-    return verdict if verdict is not None else _fallback_verdict(samples)
-
-
-def _call_pure_verdict(fn: Callable, samples, now) -> Availability | None:
-    return None  # adapted below once the pure function's signature is known
+    probes = [
+        # A failed probe with a 2xx/3xx status (a wrong page, a cut body) is a failure all the same.
+        PatrolProbe(at, (status or 200) if ok else (status if (status or 0) >= 400 else None), elapsed_ms / 1000)
+        for at, ok, elapsed_ms, status in samples
+    ]
+    v = availability_verdict(probes, now)
+    return Availability(v["probes"], v["failures"], v.get("trailing_failures", 0), v["level"],
+                        tuple(v.get("reasons", ())))
 
 
 def availability(site: Site, now: dt.datetime | None = None) -> Availability:
+    """The trailing 7 days of probes before `now`."""
     now = now or timezone.now()
     samples = list(
         Probe.objects.filter(site=site, at__gt=now - WINDOW, at__lte=now).order_by("at").values_list(
-            "at", "ok", "elapsed_ms")
+            "at", "ok", "elapsed_ms", "status")
     )
-    return _pure_verdict(samples, now)
+    return _verdict(samples, now)
 
 
 def record_probe(site: Site, ok: bool, elapsed_ms: int, status: int | None = None, error: str = "", *,
@@ -575,35 +594,93 @@ def _get(info, *names):
     return None
 
 
+def _previous_frontier(site: Site, run: PatrolRun) -> str | None:
+    """The frontier file of the site's last finished patrol (validators and tampering baselines)."""
+    import os
+
+    for path in (site.runs.filter(state=RunState.DONE).exclude(pk=run.pk).exclude(frontier_path="")
+                 .order_by("-created_at", "-id").values_list("frontier_path", flat=True)[:1]):
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def _prune_frontiers(site: Site, keep: int = 2) -> None:
+    """Keep the frontier files of the newest `keep` runs of the site; older ones only take disk."""
+    import os
+
+    for run in site.runs.exclude(frontier_path="").order_by("-created_at", "-id")[keep:]:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(run.frontier_path + suffix)
+
+
 def _crawl(site: Site, run: PatrolRun, progress: Callable[..., None]):
-    """Run the crawler in-process and return its result."""
+    """Run the crawler in-process and return its result (None when the run was cancelled).
+
+    The crawler has no progress callback; its frontier is the progress: a coroutine beside the
+    crawl reads the frontier's counts every second (same thread, same SQLite handle), passes
+    them to `progress`, and stops the crawl when the run was cancelled meanwhile.
+    """
     from sanshen.patrol.crawl import run_patrol
-    from sanshen.patrol.frontier import SqliteFrontier
+    from sanshen.patrol.frontier import CRAWL, SqliteFrontier
 
     path = frontier_path(run)
     run.frontier_path = str(path)
     PatrolRun.objects.filter(pk=run.pk).update(frontier_path=run.frontier_path)
-    frontier = SqliteFrontier(path)
-    params = inspect.signature(run_patrol).parameters
-    kwargs: dict[str, Any] = {}
-    offered = {
-        "frontier": frontier,
-        "allowed_hosts": site.hosts(),
-        "options": site.options(),
-        "progress": progress,
-        "on_progress": progress,
-        "max_pages": site.max_pages,
-        "max_depth": site.max_depth,
-        "obey_robots": site.obey_robots,
-        "per_host": site.per_host_concurrency,
-        "per_host_concurrency": site.per_host_concurrency,
-        "columns": column_overrides(site),
-        "as_of": timezone.localdate(),
-    }
-    for name, value in offered.items():
-        if name in params:
-            kwargs[name] = value
-    return asyncio.run(run_patrol(site.home_url, **kwargs))
+    previous = _previous_frontier(site, run)
+    frontier = SqliteFrontier(path, previous=previous)
+
+    def cancelled() -> bool:
+        from django.db import connection
+
+        try:
+            return PatrolRun.objects.filter(pk=run.pk, state=RunState.CANCELLED).exists()
+        finally:
+            connection.close()
+
+    def report(done: int, total: int) -> None:
+        from django.db import connection
+
+        try:
+            progress({"pages_crawled": done, "pages_total_estimate": total})
+        finally:
+            connection.close()
+
+    async def main():
+        crawl = asyncio.create_task(run_patrol(
+            site.home_url, allowed_hosts=site.hosts(), max_pages=site.max_pages, max_depth=site.max_depth,
+            as_of=timezone.localdate(), frontier=frontier, options=site.options(),
+            per_host=site.per_host_concurrency, headless=site.headless,
+        ))
+        while not crawl.done():
+            await asyncio.wait({crawl}, timeout=1.0)
+            if crawl.done():
+                break
+            await asyncio.to_thread(report, frontier.done_count(CRAWL), min(frontier.count(CRAWL), site.max_pages))
+            if await asyncio.to_thread(cancelled):
+                crawl.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await crawl
+                return None
+        return crawl.result()
+
+    try:
+        return asyncio.run(main())
+    finally:
+        frontier.close()
+        _prune_frontiers(site)
+
+
+def is_complete(site: Site, result) -> bool:
+    """Did the patrol see the whole site? Not when the home page failed or the page limit was hit:
+    then problems it did not see again may still be there."""
+    if getattr(result, "complete", None) is not None:
+        return bool(result.complete)
+    pages = int(getattr(result, "pages_crawled", 0) or 0)
+    if pages == 0 or pages >= site.max_pages:
+        return False
+    return not any(getattr(p, "kind", None) == Kind.UNAVAILABLE for p in getattr(result, "problems", []) or [])
 
 
 def execute_run(run: PatrolRun, *, crawl: Callable | None = None) -> PatrolRun:
@@ -623,10 +700,9 @@ def execute_run(run: PatrolRun, *, crawl: Callable | None = None) -> PatrolRun:
         _alert(site, AlertKind.PATROL_FAILED, f"{site.name} 巡检失败：{run.error[:300]}", severity="medium")
         return run
     run.refresh_from_db()
-    if run.state == RunState.CANCELLED:
-        record_patrol(site, run, result, complete=False)
-    else:
-        record_patrol(site, run, result)
+    if result is None:  # cancelled before the end: nothing to record
+        return run
+    record_patrol(site, run, result, complete=False if run.state == RunState.CANCELLED else is_complete(site, result))
     run.refresh_from_db()
     return run
 

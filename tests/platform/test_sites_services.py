@@ -284,16 +284,18 @@ def test_column_correction_needs_manager(org, site):
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
-def _probes(site, total: int, failures: int, *, slow: int = 0, last_failed: bool = False):
-    """`total` probes spread over the last 6 days; `failures` of them failed, `slow` took 15 s."""
+def _probes(site, total: int, failures: int, *, slow: int = 0):
+    """`total` probes spread over the last 6 days; `failures` of them failed and `slow` took 15 s,
+    never two in a row."""
     from sanshen.sites.models import Probe
 
+    bad = list(range(0, 2 * (failures + slow), 2))
+    failed, slowed = set(bad[:failures]), set(bad[failures:])
     rows = []
     for i in range(total):
         at = NOW - dt.timedelta(days=6) * (total - i) / total
-        failed = i < failures if not last_failed else i >= total - failures
-        is_slow = not failed and failures <= i < failures + slow
-        rows.append(Probe(site=site, at=at, ok=not failed, elapsed_ms=15000 if is_slow else 200))
+        rows.append(Probe(site=site, at=at, ok=i not in failed, status=None if i in failed else 200,
+                          elapsed_ms=15000 if i in slowed else 200))
     Probe.objects.bulk_create(rows)
 
 
@@ -521,3 +523,102 @@ def test_patrol_due_command_is_idempotent(org, site, monkeypatch):
     assert calls == [site.pk] and Probe.objects.count() == 1
     assert PatrolRun.objects.filter(site=site, state="done").count() == 1
     assert "完成" in out.getvalue()
+
+
+# Corrections in judging and completeness ----------------------------------------------------
+
+
+def test_corrected_column_is_judged_by_its_corrected_class(org, site):
+    from sanshen.sites import services
+    from sanshen.sites.models import Column, Problem
+
+    today = timezone.localdate()
+    old = today - dt.timedelta(days=40)
+    crawler_says = PProblem(Kind.STALE_COLUMN, HOME + "tzgg/", "栏目“通知”已 40 天未更新", "high",
+                            facts={"key": HOME + "tzgg/", "update_class": "news"})
+    found = [PColumn(HOME + "tzgg/", "通知", "news", 14, old, 9)]
+    patrol(site, crawler_says, columns=found)
+    assert Problem.objects.get().status == "open"
+    services.correct_column(Column.objects.get(), org["admin"], name="通知公告", update_class="notice")
+    _, counts = patrol(site, crawler_says, columns=found)
+    assert counts["gone"] == 1 and Problem.objects.get().status == "gone"  # 40 days is fine for 6 months
+    column = Column.objects.get()
+    services.correct_column(column, org["admin"], update_class="custom", custom_days=30)
+    patrol(site, crawler_says, columns=found)
+    row = Problem.objects.get()  # the same identity, reopened, judged by 30 days
+    assert row.status == "open" and "30 天" in row.detail and row.facts["corrected"] is True
+
+
+def test_is_complete_heuristics(site):
+    from sanshen.sites import services
+
+    @dataclass
+    class Crawled:
+        pages_crawled: int
+        problems: list = field(default_factory=list)
+
+    site.max_pages = 100
+    assert services.is_complete(site, Crawled(40))
+    assert not services.is_complete(site, Crawled(0))
+    assert not services.is_complete(site, Crawled(100))
+    down = PProblem(Kind.UNAVAILABLE, HOME, "首页无法访问", "veto", facts={"key": "home"})
+    assert not services.is_complete(site, Crawled(1, [down]))
+
+
+# The real crawler against a loopback server --------------------------------------------------
+
+
+@pytest.fixture
+def loopback_site(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "index.html").write_text(
+        '<html><head><meta charset="utf-8"><title>测试区人民政府</title></head><body>'
+        '<a href="/a.html">政务公开</a> <a href="/missing.html">旧栏目</a></body></html>', encoding="utf-8")
+    (tmp_path / "a.html").write_text(
+        '<html><head><meta charset="utf-8"><title>政务公开</title></head><body><p>欢迎访问。</p>'
+        '<a href="/">首页</a></body></html>', encoding="utf-8")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", tmp_path
+    server.shutdown()
+    server.server_close()
+
+
+def test_real_crawler_on_loopback(committed_db, loopback_site):
+    """Committed transactions: the crawl reports progress and checks cancellation from threads."""
+    from pathlib import Path
+
+    home, folder = loopback_site
+    from sanshen.sites import services
+    from sanshen.sites.models import Problem, Site
+    from sanshen.units.models import Unit, User
+
+    unit = Unit.objects.create(name="测试区", kind=Unit.Kind.COUNTY)
+    admin = User.objects.create_user("crawl_admin", password="x-Qj-2026-口令")
+    admin.memberships.create(unit=unit, role=Role.SITE_ADMIN)
+    site = Site.objects.create(unit=unit, name="测试区政府网站", home_url=home, max_pages=50,
+                               obey_robots=False, cloaking=False)
+    run = services.run_patrol_now(site, admin)
+    assert run.state == "done", run.error
+    assert run.pages_crawled >= 2 and run.complete
+    assert Path(run.frontier_path).exists()
+    dead = Problem.objects.get(site=site, kind="dead_link")
+    assert dead.url == home + "missing.html" and dead.found_on == [home]
+    assert dead.status == "open"
+    # The link is removed; the next (incremental) patrol sees the whole site again and the problem goes.
+    (folder / "index.html").write_text(
+        '<html><head><meta charset="utf-8"><title>测试区人民政府</title></head><body>'
+        '<a href="/a.html">政务公开</a></body></html>', encoding="utf-8")
+    second = services.run_patrol_now(site, admin)
+    assert second.state == "done" and second.pk != run.pk and second.complete
+    dead.refresh_from_db()
+    assert dead.status == "gone"
