@@ -95,6 +95,18 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
+def _decision_dates(item) -> dict[str, str]:
+    """username → the decision date as the 审核表 prints it (local date, 2026年11月22日)."""
+    from django.utils import timezone
+
+    from sanshen.review.formdoc.data import fmt_date
+
+    return {
+        s.decided_by.username: fmt_date(timezone.localtime(s.decided_at))
+        for s in item.steps.filter(round=item.round, decided_by__isnull=False).select_related("decided_by")
+    }
+
+
 def test_policy_item_blocked_masked_submitted_and_approved_by_four_reviewers(open_tab, tree, make_user):
     from sanshen.review.defaults import seed_default_routes
     from sanshen.review.models import Item, RouteStepTemplate, RouteTemplate
@@ -189,8 +201,11 @@ def test_policy_item_blocked_masked_submitted_and_approved_by_four_reviewers(ope
     assert download.suggested_filename == f"审核表-{item.pk}-{TITLE}.docx"
     text = _docx_text(Path(download.path()).read_bytes())
     assert TITLE in text and "王拟稿" in text
-    for _u, _r, full_name, _l, opinion in REVIEWERS:
+    dates = _decision_dates(item)
+    for username, _r, full_name, _l, opinion in REVIEWERS:
         assert full_name in text and opinion in text
+        # The signature line: each reviewer's name with the date of their decision, as the form writes it.
+        assert f"审核人：{full_name}　　日期：{dates[username]}" in text, (full_name, dates[username])
     assert ID not in text
 
     drafter.assert_clean()
@@ -207,5 +222,6 @@ def test_policy_item_blocked_masked_submitted_and_approved_by_four_reviewers(ope
 
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     pdf_text = re.sub(r"\s+", "", pdf_text)
-    for _u, _r, full_name, *_ in REVIEWERS:
+    for username, _r, full_name, *_ in REVIEWERS:
         assert full_name in pdf_text, full_name
+        assert f"审核人：{full_name}日期：{dates[username]}" in pdf_text, (full_name, dates[username])

@@ -69,8 +69,17 @@ def test_docx_has_every_step_and_chinese_fonts():
         assert step.name in text
         if step.opinion:
             assert step.opinion in text
-    for needle in ("关于2026年度财政预算执行情况的公告", "转载：示范市人民政府网", "政策文件", "第二段摘要",
-                   "（代孙副局长）", "系示例号码", "SS-2026-000123", "2026年11月8日 09:30", "示范市财政局政府网站"):
+    for needle in (
+        "关于2026年度财政预算执行情况的公告",
+        "转载：示范市人民政府网",
+        "政策文件",
+        "第二段摘要",
+        "（代孙副局长）",
+        "系示例号码",
+        "SS-2026-000123",
+        "2026年11月8日 09:30",
+        "示范市财政局政府网站",
+    ):
         assert needle in text
     assert "<script>" in text  # stored as text, not interpreted
 
@@ -145,8 +154,15 @@ def test_pdf_text_comes_back_in_chinese(tmp_path):
         if step.opinion and step is not STEPS[4]:
             assert "".join(step.opinion.split()) in squashed
     assert LONG[:24] in squashed and squashed.count("符合公开要求") >= 40  # the long opinion is not cut
-    for needle in ("信息名称", "关于2026年度财政预算执行情况的公告", "主要内容", "保密审查(一)意见", "会审·财政局",
-                   "SS-2026-000123", "<script>"):
+    for needle in (
+        "信息名称",
+        "关于2026年度财政预算执行情况的公告",
+        "主要内容",
+        "保密审查(一)意见",
+        "会审·财政局",
+        "SS-2026-000123",
+        "<script>",
+    ):
         assert needle in squashed
     assert "\ufffd" not in text and "□" not in text
 
@@ -160,8 +176,22 @@ def test_pdf_text_comes_back_in_chinese(tmp_path):
     out = Path(os.environ.get("SANSHEN_FORM_PNG_DIR", tmp_path))
     (out / "review_form.pdf").write_bytes(pdf)
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out / "review_form.pdf"),
-                        str(out / "review_form")], check=True, timeout=60)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(out / "review_form.pdf"),
+                str(out / "review_form"),
+            ],
+            check=True,
+            timeout=60,
+        )
         pngs = list(out.glob("review_form*.png"))
         assert pngs and pngs[0].stat().st_size > 10_000
     elif os.environ.get("CI") == "true":
@@ -172,3 +202,66 @@ def test_pdf_refuses_without_cjk_fonts(monkeypatch):
     monkeypatch.setattr(formpdf, "cjk_fonts_available", lambda: False)
     with pytest.raises(FormRenderError, match="无法生成 PDF 审核表"):
         formpdf.render_pdf(form())
+
+
+def _label_cells(doc) -> list[str]:
+    return [row.cells[0].text for row in doc.tables[0].rows]
+
+
+def test_labels_use_full_width_colons():
+    data = ReviewFormData(
+        unit_name="示范市财政局",
+        title="审核表",
+        info_name="标题",
+        steps=[StepBlock("会审:财政局", "同意。", "陈会审", date(2026, 11, 4), "通过")],
+    )
+    doc = Document(io.BytesIO(render_docx(data)))
+    labels = _label_cells(doc)
+    assert labels and all(":" not in label for label in labels)
+    assert any("会审：财政局" in label for label in labels)
+    text = _docx_text(doc)
+    assert "审核人：陈会审" in text and "日期：2026年11月4日" in text and "说明：" in text
+    html = render_html(data)
+    assert "会审：财政局" in html and "会审:财政局" not in html
+    from sanshen.review.formdoc.layout import FieldRow, StepRow, rows
+
+    for row in rows(form()):
+        label = row.label
+        assert ":" not in label, label
+        assert isinstance(row, FieldRow | StepRow)
+
+
+def test_channels_from_text_or_list():
+    from sanshen.review.formdoc.layout import channels_text
+
+    assert channels_text("门户网站；微信") == "门户网站；微信"
+    assert channels_text(None) == ""
+    channels = [
+        {"kind": "site", "name": "示范市人民政府网站", "column": "通知公告"},
+        {"kind": "newmedia", "name": "示范发布", "column": ""},
+        "政务微博",
+    ]
+    assert channels_text(channels) == "示范市人民政府网站·通知公告；示范发布；政务微博"
+    data = ReviewFormData(unit_name="", title="审核表", info_name="标题", channels=channels)
+    text = _docx_text(Document(io.BytesIO(render_docx(data))))
+    assert "拟发布渠道" in text and "示范市人民政府网站·通知公告；示范发布；政务微博" in text
+    assert "示范市人民政府网站·通知公告" in render_html(data)
+
+
+def test_skipped_step_block_reads_skipped_with_reason():
+    steps = [
+        StepBlock(
+            "科室初审", date=date(2026, 11, 2), skipped=True, skip_reason="科室负责人岗位空缺", skipped_by="郑监管"
+        ),
+        StepBlock("分管领导终审", "同意发布。", "李副局长", date(2026, 11, 3), "通过"),
+    ]
+    data = ReviewFormData(unit_name="", title="审核表", info_name="标题", steps=steps)
+    doc = Document(io.BytesIO(render_docx(data)))
+    text = _docx_text(doc)
+    assert "（已跳过：科室负责人岗位空缺）" in text
+    assert "跳过人：郑监管" in text and "审核人：李副局长" in text
+    row = next(r for r in doc.tables[0].rows if "科室初审" in r.cells[0].text)
+    assert "（通过）" not in row.cells[0].text
+    html = render_html(data)
+    assert "（已跳过：科室负责人岗位空缺）" in html and "跳过人：郑监管" in html
+    assert StepBlock("x", skipped=True).skip_text == "（已跳过：未说明理由）"
