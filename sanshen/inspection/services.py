@@ -758,7 +758,15 @@ def confirm_tasks_after_patrol(site: Site, now: dt.datetime | None = None) -> in
     tasks = RectificationTask.objects.filter(site=site, state__in=OPEN_TASK_STATES, problem__isnull=False).filter(
         problem__status__in=(ProblemStatus.GONE, ProblemStatus.FIXED, ProblemStatus.FALSE_POSITIVE)
     ).select_related("problem")
+    last_complete = PatrolRun.objects.filter(site=site, state=RunState.DONE, complete=True).exclude(
+        finished_at=None).order_by("-finished_at").values_list("finished_at", flat=True).first()
     for task in tasks:
+        problem = task.problem
+        # 已整改 marked by hand counts once a complete patrol after the marking no longer found it
+        # (a problem found again is reopened by the patrol); 自动消失 already means exactly that.
+        if problem.status == ProblemStatus.FIXED and not (
+                last_complete and problem.resolved_at and last_complete > problem.resolved_at):
+            continue
         before = {"state": task.state}
         if task.problem.status == ProblemStatus.FALSE_POSITIVE:
             task.state, task.closed_at = TaskState.CLOSED, now

@@ -318,3 +318,20 @@ def test_inspection_daily_command_is_idempotent(org, sites):
     assert list(RectificationTask.objects.order_by("pk").values_list("state", flat=True)) == states
     # 2026-11-20 is past the 2026-10-16 deadline and its second period (10-30)
     assert "escalated" in states and "confirmed" in states
+
+
+def test_a_problem_marked_fixed_is_confirmed_only_by_a_later_complete_patrol(org, sites):
+    from sanshen.inspection.models import RectificationTask
+    from sanshen.inspection.services import confirm_tasks_after_patrol
+    from sanshen.sites.services import mark_problem
+
+    _closed_q3(org, sites)
+    task = RectificationTask.objects.filter(site=sites["edu"], problem__url=EDU + "a.html").get()
+    mark_problem(task.problem, org["edu_admin"], "fixed", "已修复链接")
+    assert confirm_tasks_after_patrol(sites["edu"]) == 0  # no patrol since the marking
+    patrol(sites["edu"], dead(EDU, "b/c.html", on_home=False), complete=False)
+    task.refresh_from_db()
+    assert task.state == "open"  # an incomplete patrol proves nothing
+    patrol(sites["edu"], dead(EDU, "b/c.html", on_home=False))
+    task.refresh_from_db()
+    assert task.state == "confirmed"
