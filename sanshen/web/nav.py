@@ -74,6 +74,17 @@ class NavItem:
     active_prefixes: tuple[str, ...] = ()
     # Also shown among the dashboard's quick links.
     quick: bool = False
+    # A count shown after the label, e.g. "撤稿申请（2）"; 0 shows nothing. Called only when allowed.
+    badge: Callable[[HttpRequest], int] | None = None
+
+
+def _pending_withdrawals(request: HttpRequest) -> int:
+    """Withdrawal requests the user may decide (主要领导/分管领导 only: no query for others)."""
+    if not user_roles(request) & {Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER}:
+        return 0
+    from sanshen.review.publishing import withdraw_requests_to_decide
+
+    return withdraw_requests_to_decide(request.user).count()
 
 
 ITEMS: list[NavItem] = [
@@ -91,7 +102,8 @@ ITEMS: list[NavItem] = [
     NavItem("审核总览", "review:overview", section=REVIEW, order=30,
             allowed=any_role(Role.SUPERVISOR, Role.SITE_ADMIN, Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER)),
     NavItem("撤稿申请", "review:withdrawals", section=REVIEW, order=40,
-            allowed=any_role(Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SITE_ADMIN, Role.EDITOR)),
+            allowed=any_role(Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SITE_ADMIN, Role.EDITOR),
+            badge=_pending_withdrawals),
     NavItem("月度归档", "review:archive", section=REVIEW, order=50,
             allowed=any_role(Role.PRINCIPAL_LEADER, Role.DEPUTY_LEADER, Role.SUPERVISOR, Role.SITE_ADMIN)),
     NavItem("审核流程设置", "review:routes", section=REVIEW, order=60, active_prefixes=("review:route",),
@@ -133,7 +145,12 @@ def sections_for(request: HttpRequest, items: list[NavItem] | None = None) -> li
         except NoReverseMatch:
             continue
         active = current == item.url_name or any(current.startswith(p) for p in item.active_prefixes)
-        grouped.setdefault(item.section, []).append((item.order, item.label, Link(item.label, url, active)))
+        label = item.label
+        if item.badge is not None:
+            count = item.badge(request)
+            if count:
+                label = f"{item.label}（{count}）"
+        grouped.setdefault(item.section, []).append((item.order, item.label, Link(label, url, active)))
     order = {name: i for i, name in enumerate(SECTIONS)}
     return [
         (section, [link for _, _, link in sorted(entries, key=lambda e: (e[0], e[1]))])

@@ -422,7 +422,9 @@ def test_withdraw_request_flow_through_pages(org):
     req = WithdrawRequest.objects.get()
     assert 'id="withdraw-history"' in _text(response) and "数据有误需更正" in _text(response)
 
-    # The leaders see it to decide; the drafter and the site admin do not.
+    # The leaders see it to decide (with a count in the navigation); the drafter and the site admin do not.
+    assert "撤稿申请（1）" in _text(_c(org["principal"]).get(reverse("home")))
+    assert "撤稿申请（1）" not in _text(editor.get(reverse("home")))
     page = _text(_c(org["principal"]).get(reverse("review:withdrawals")))
     assert 'id="withdraw-pending">1<' in page and "数据有误需更正" in page
     assert reverse("review:decide_withdrawal", args=[req.pk]) in page
