@@ -36,9 +36,11 @@ class SiteForm(forms.ModelForm):
 
 
 class ColumnForm(forms.Form):
-    name = forms.CharField(label="栏目名称", max_length=200)
-    update_class = forms.ChoiceField(label="更新要求", choices=UpdateClass.choices)
-    custom_days = forms.IntegerField(label="自定义天数", min_value=1, max_value=3650, required=False)
+    name = forms.CharField(label="栏目名称", max_length=200, widget=forms.TextInput(attrs={"aria-label": "栏目名称"}))
+    update_class = forms.ChoiceField(label="更新要求", choices=UpdateClass.choices,
+                                     widget=forms.Select(attrs={"aria-label": "更新要求"}))
+    custom_days = forms.IntegerField(label="自定义天数", min_value=1, max_value=3650, required=False,
+                                     widget=forms.NumberInput(attrs={"aria-label": "自定义天数"}))
 
     def clean(self):
         data = super().clean()
