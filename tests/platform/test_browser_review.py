@@ -225,3 +225,82 @@ def test_policy_item_blocked_masked_submitted_and_approved_by_four_reviewers(ope
     for username, _r, full_name, *_ in REVIEWERS:
         assert full_name in pdf_text, full_name
         assert f"审核人：{full_name}日期：{dates[username]}" in pdf_text, (full_name, dates[username])
+
+
+def test_skip_publish_route_editor_and_archive_pages_in_the_browser(open_tab, tree, make_user):
+    """The management pages under the strict CSP: a supervisor skips a step with a reason, the
+    site admin records the published URL, the supervisor opens the route editor and downloads
+    the month's archive; no console errors or CSP violations anywhere."""
+    import zipfile
+
+    from django.utils import timezone
+
+    from sanshen.review import services
+    from sanshen.review.defaults import seed_default_routes
+    from sanshen.review.models import RouteStepTemplate, RouteTemplate
+
+    seed_default_routes(RouteTemplate, RouteStepTemplate)
+    edu = tree["edu"]
+    editor = make_user("editor", (edu, Role.EDITOR), full_name="王拟稿")
+    make_user("head", (edu, Role.SECTION_HEAD), full_name="李科长")
+    secrecy = make_user("secrecy", (edu, Role.SECRECY_REVIEWER), full_name="赵保密")
+    deputy = make_user("deputy", (edu, Role.DEPUTY_LEADER), full_name="钱分管")
+    webadmin = make_user("webadmin", (edu, Role.SITE_ADMIN), full_name="周管理")
+    from sanshen.accounts.testing import totp_token, verified_device
+
+    supervisor = make_user("supervisor", (tree["qilin"], Role.SUPERVISOR), full_name="郑监管")
+    devices = {u.username: verified_device(u) for u in (supervisor, webadmin)}  # both need a second factor
+
+    def sign_in_2fa(tab, username):
+        sign_in(tab, username)
+        expect(tab.page.locator("h1")).to_have_text("双因素验证")
+        tab.page.locator("input[name=token]").fill(totp_token(devices[username]))
+        tab.page.get_by_role("button", name="验证").click()
+        expect(tab.page.locator("h1")).to_have_text("工作台")
+    item = services.create_item(editor, edu, title=TITLE, body="各学校要按时完成资助资金发放。", category="work_news")
+    services.submit(item, editor)
+    item_path = reverse("review:item", args=[item.pk])
+
+    sup = open_tab()
+    page = sup.page
+    sign_in_2fa(sup, "supervisor")
+    page.goto(sup.url(item_path))
+    page.locator("#skip-box summary", has_text="科室初审").click()
+    page.locator("#skip-box input[name$=-reason]").first.fill("科室负责人岗位空缺")
+    page.get_by_role("button", name="跳过该环节").first.click()
+    expect(page.locator(".messages")).to_contain_text("已跳过")
+    expect(page.locator(".rv-table")).to_contain_text("已跳过：科室负责人岗位空缺")
+
+    for user in (secrecy, deputy):
+        item.refresh_from_db()
+        (step,) = [s for s in services.current_steps(item) if services.can_decide(s, user)]
+        services.decide(step, user, "approve", "同意", item.latest_revision(), proofread=True)
+
+    admin = open_tab()
+    apage = admin.page
+    sign_in_2fa(admin, "webadmin")
+    apage.goto(admin.url(item_path))
+    apage.get_by_role("link", name="记录发布网址").click()
+    apage.locator("input[name=url]").fill("https://www.example.gov.cn/a/1.html")
+    apage.get_by_role("button", name="记录发布").click()
+    expect(apage.locator("#publication-url")).to_have_text("https://www.example.gov.cn/a/1.html")
+    admin.assert_clean()
+
+    page.get_by_role("link", name="审核流程设置").click()
+    expect(page.locator("h1")).to_have_text("审核流程设置")
+    route = page.locator("#route-work_news")
+    route.locator("summary", has_text="添加环节").click()
+    expect(route.locator("select[name$=-kind]").last).to_be_visible()
+    page.get_by_role("link", name="月度归档").click()
+    expect(page.locator("h1")).to_have_text("月度归档")
+    now = timezone.localtime()
+    page.locator("select[name=unit]").select_option(label=edu.name)
+    page.locator("select[name=year]").select_option(str(now.year))
+    page.locator("select[name=month]").select_option(str(now.month))
+    page.get_by_role("button", name="查看").click()
+    expect(page.locator("#archive-decided")).to_have_text("1")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载月度归档（.zip）").click()
+    names = zipfile.ZipFile(info.value.path()).namelist()
+    assert f"items/{item.pk}/form.docx" in names
+    sup.assert_clean()
