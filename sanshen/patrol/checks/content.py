@@ -7,7 +7,8 @@ engine's). One ``content`` problem per engine finding, ``finding`` = the finding
 
 Kept: findings in the title, the visible text and visible links. Left to other checks: anything in
 hidden elements or scripts, and gambling/porn words in the title/metas (`hidden`: hidden_link,
-spam_injection), so nothing is reported twice. Meta descriptions are not main text and are skipped.
+spam_injection), so nothing is reported twice. Link-family findings about the site's own links are
+dropped (a site served on an IP address links to that address). Meta descriptions are not main text and are skipped.
 
 Boilerplate: a finding is identified by (rule, text, the text of its block). The same identity on
 another page — navigation, a footer, a friendly-links row repeated by the template — is reported on
@@ -67,6 +68,10 @@ class ContentCheck(SiteCheck):
             if kind not in MAIN_KINDS:
                 continue
             if kind == "link" and seg.attrs.get("hidden"):
+                continue
+            # The site's own links (a site served on its IP links to that IP) are for the dead-link
+            # check; the link family's verdicts matter for links that leave the site.
+            if kind == "link" and f.category == "link" and ctx.is_internal(seg.attrs.get("href", "")):
                 continue
             if kind == "title" and f.category == "spam":
                 continue

@@ -38,11 +38,15 @@ def test_layout_differences_and_failures_are_not_cloaking():
 
 
 def test_sample_size_and_switch():
-    ctx = FakeContext(handler=lambda url, ua, ref: html_response(url, NORMAL), options={"cloaking_sample": 2})
+    ctx = FakeContext(handler=lambda url, ua, ref: html_response(url, NORMAL),
+                      options={"cloaking_sample": 2, "cloaking_front": 3})
     check = CloakingCheck()
     for i in range(5):
-        run(check.on_page(make_page(f"http://www.xx.gov.cn/{i}.html", NORMAL, is_home=False), ctx))
-    assert len(ctx.fetched) == 4  # 2 pages x 2 variants
+        run(check.on_page(make_page(f"http://www.xx.gov.cn/d{i}.html", NORMAL, depth=3, is_home=False), ctx))
+    assert len(ctx.fetched) == 4  # 2 deep pages x 2 variants
+    for i in range(5):
+        run(check.on_page(make_page(f"http://www.xx.gov.cn/{i}.html", NORMAL, depth=1, is_home=False), ctx))
+    assert len(ctx.fetched) == 4 + 6  # and 3 pages the home page links to, whatever the deep sample
     off = FakeContext(options={"cloaking": False})
     run(CloakingCheck().on_page(make_page(SITE, NORMAL, is_home=True), off))
     assert off.fetched == []

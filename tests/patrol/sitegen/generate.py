@@ -51,10 +51,10 @@ COLUMNS = [
     ("tzgg", "通知公告", "notice", 183, 3, 200),  # stale_notice: latest item 200 days old
     ("zcwj", "政策文件", "notice", 183, 4, 5),
     ("zcjd", "政策解读", "notice", 183, 4, 6),
-    ("rsxx", "人事信息", "notice", 183, 5, 9),
-    ("czyjs", "财政预决算", "yearly", 366, 9, 40),
+    ("rsxx", "人事信息", "yearly", 365, 5, 9),
+    ("czyjs", "财政预决算", "yearly", 365, 9, 40),
     ("bszn", "办事指南", "none", None, 0, 0),  # undated_column: items carry no date
-    ("yjgl", "应急管理", "notice", 183, 0, 0),  # blank_column: no items at all
+    ("yjgl", "应急管理", "none", None, 0, 0),  # blank_column: no items at all (class unknown by name)
 ]
 # Columns kept in a host without that defect planted: fresh, dated, non-empty.
 _CLEAN_COLUMN = {"bmdt": 2, "tzgg": 3}
@@ -482,9 +482,9 @@ def _build_host(site: Site, origin: str, index: int, rng: random.Random, ncols: 
         add("/loop/a.html", Resource(status=302, location="/loop/b.html", render=lambda: b"", role="planted"))
         add("/loop/b.html", Resource(status=302, location="/loop/a.html", render=lambda: b"", role="planted"))
     if "robots" in planted:
-        carrier.extra_html += '<p><a href="/private/index.html">内部资料</a></p>'
+        carrier.extra_html += '<p><a href="/private/index.html">机关事务</a></p>'
         site.planted["robots"] = origin + "/private/index.html"
-        add("/private/index.html", html_res(lambda: _page(site_name, "内部资料", "<p>" + SENTENCES[0] + "</p>")))
+        add("/private/index.html", html_res(lambda: _page(site_name, "机关事务", "<p>" + SENTENCES[0] + "</p>")))
     if planted & {"dead_internal", "dead_external", "soft_404", "slow", "redirect_loop", "robots"}:
         special.add(carrier.path)
         site.planted["dead_link_carrier"] = carrier_url
