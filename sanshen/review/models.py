@@ -250,6 +250,11 @@ class RouteTemplate(models.Model):
     category = models.CharField("信息类别", max_length=20, choices=Category.choices, unique=True)
     name = models.CharField("名称", max_length=100)
     is_active = models.BooleanField("启用", default=True)
+    # Each 保密审查 step of the route expands into this many levels reviewed in turn (seed 000's
+    # form has two); blank = the deployment default `SANSHEN_SECRECY_STEPS`.
+    secrecy_levels = models.PositiveSmallIntegerField(
+        "保密审查级数", null=True, blank=True, help_text="留空则使用部署默认值（SANSHEN_SECRECY_STEPS）。"
+    )
 
     class Meta:
         verbose_name = "审核流程模板"
