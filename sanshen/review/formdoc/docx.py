@@ -8,9 +8,9 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from sanshen.web.docfonts import cant_split, set_run_font, style_fonts, table_borders
 
 from .data import ReviewFormData
 from .layout import FieldRow, StepRow, clean, footer_text, paragraphs, rows
@@ -18,7 +18,6 @@ from .layout import FieldRow, StepRow, clean, footer_text, paragraphs, rows
 # 宋体/仿宋 ship with every Chinese Windows; offices that have 方正小标宋简体 / 仿宋_GB2312 can pass them.
 TITLE_FONT = "宋体"
 BODY_FONT = "仿宋"
-LATIN_FONT = "Times New Roman"
 
 SIZE_ERHAO = Pt(22)  # 二号: title
 SIZE_SIHAO = Pt(14)  # 四号: the form's text
@@ -26,76 +25,6 @@ SIZE_XIAOSI = Pt(12)  # 小四: footer and note
 
 LABEL_WIDTH = Mm(36)
 VALUE_WIDTH = Mm(120)
-
-
-def set_run_font(run, east_asia: str, size=None, bold: bool | None = None) -> None:
-    # font.name only sets ascii/hAnsi; Word picks Chinese glyphs from w:eastAsia, so set it explicitly.
-    run.font.name = LATIN_FONT
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-    rfonts.set(qn("w:ascii"), LATIN_FONT)
-    rfonts.set(qn("w:hAnsi"), LATIN_FONT)
-    if size is not None:
-        run.font.size = size
-    if bold is not None:
-        run.font.bold = bold
-
-
-def _style_fonts(doc, body_font: str) -> None:
-    normal = doc.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = SIZE_SIHAO
-    rpr = normal.element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    rfonts.set(qn("w:eastAsia"), body_font)
-    pf = normal.paragraph_format
-    pf.space_before = Pt(0)
-    pf.space_after = Pt(0)
-    pf.line_spacing = 1.25
-
-
-def _insert_before(parent, child, successors: tuple[str, ...]) -> None:
-    # Word rejects properties out of schema order, so place each one before its first present successor.
-    for name in successors:
-        found = parent.find(qn(f"w:{name}"))
-        if found is not None:
-            found.addprevious(child)
-            return
-    parent.append(child)
-
-
-def _borders(table) -> None:
-    tblpr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), "8")  # eighths of a point: 1 pt lines, like a printed form
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), "000000")
-        borders.append(el)
-    _insert_before(tblpr, borders, ("shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"))
-    # Breathing room inside the cells (twips), so text does not touch the rules.
-    margins = OxmlElement("w:tblCellMar")
-    for edge, width in (("top", 57), ("left", 113), ("bottom", 57), ("right", 113)):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:w"), str(width))
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    _insert_before(tblpr, margins, ("tblLook", "tblCaption", "tblDescription"))
-
-
-def _cant_split(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    successors = ("trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden")
-    _insert_before(trpr, OxmlElement("w:cantSplit"), successors)
 
 
 def _write(cell_or_par, text: str, font: str, size, bold=False, align=None, first=True):
@@ -115,7 +44,7 @@ def _write(cell_or_par, text: str, font: str, size, bold=False, align=None, firs
 
 def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font: str = BODY_FONT) -> bytes:
     doc = Document()
-    _style_fonts(doc, body_font)
+    style_fonts(doc, body_font, SIZE_SIHAO)
 
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
@@ -134,7 +63,7 @@ def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font
     table.autofit = False
     # Word reads the cell widths, LibreOffice the grid: set both.
     table.columns[0].width, table.columns[1].width = LABEL_WIDTH, VALUE_WIDTH
-    _borders(table)
+    table_borders(table)
 
     for row in rows(data):
         tr = table.add_row()
@@ -163,7 +92,7 @@ def render_docx(data: ReviewFormData, *, title_font: str = TITLE_FONT, body_font
             tr.height, tr.height_rule = Mm(35), WD_ROW_HEIGHT_RULE.AT_LEAST
             value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
             if len(row.opinion) <= 400:  # a longer opinion must be allowed to run onto the next page
-                _cant_split(tr)
+                cant_split(tr)
 
     if data.note:
         p = _write(doc, f"说明：{clean(data.note)}", body_font, SIZE_XIAOSI, first=False)[0]

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from sanshen.web.docfonts import clean
+
 from .data import ReviewFormData, StepBlock
-
-# XML 1.0 forbids most C0 controls; user input may carry them (pasted text), and python-docx would refuse.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-
-
-def clean(text: object) -> str:
-    return _CONTROL.sub("", "" if text is None else str(text)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def paragraphs(text: object) -> list[str]:

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import glob
-import shutil
-import subprocess
 from html import escape
+
+from sanshen.web.docfonts import cjk_fonts_available
 
 from .data import ReviewFormData
 from .layout import FieldRow, StepRow, clean, footer_text, paragraphs, rows
 
-CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
-_FONT_GLOBS = ("/usr/share/fonts/**/NotoSerifCJK*", "/usr/share/fonts/**/NotoSansCJK*")
-
 
 class FormRenderError(RuntimeError):
     """The PDF cannot be made properly on this machine; the message is one Chinese line for the user."""
-
-
-@functools.cache
-def cjk_fonts_available() -> bool:
-    if shutil.which("fc-list"):
-        try:
-            out = subprocess.run(
-                ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=20, check=False
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        if any(f in out for f in CJK_FAMILIES):
-            return True
-    return any(glob.glob(pattern, recursive=True) for pattern in _FONT_GLOBS)
 
 
 def _weasyprint():
