@@ -199,17 +199,11 @@ def format_patrol_report(result) -> str:
 
 def cmd_patrol(args: argparse.Namespace) -> int:
     import asyncio
-    from urllib.parse import urlsplit
 
     from sanshen.patrol.crawl import run_patrol
-    from sanshen.patrol.page import normalize_url
 
-    url = args.url if "://" in args.url else "http://" + args.url
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    if normalize_url(url) is None or not host or any(c.isspace() or c in "<>\"'`{}|\\^" for c in host):
+    url = _patrol_url(args.url)
+    if url is None:
         _error(args.url, "不是有效的网站地址（应以 http:// 或 https:// 开头）")
         return EXIT_ERROR
     try:
@@ -229,6 +223,134 @@ def cmd_patrol(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_patrol_report(result))
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN
+
+
+def _patrol_url(raw: str) -> str | None:
+    """The site URL for `patrol`/`inspect` (http:// added when no scheme), or None when not a web address."""
+    from urllib.parse import urlsplit
+
+    from sanshen.patrol.page import normalize_url
+
+    url = raw if "://" in raw else "http://" + raw
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    if normalize_url(url) is None or not host or any(c.isspace() or c in "<>\"'`{}|\\^" for c in host):
+        return None
+    return url
+
+
+def _indicators(value: str):
+    from sanshen.scoring import IndicatorError, builtin, builtin_ids, load_set
+
+    if value in builtin_ids():
+        return builtin(value)
+    if not Path(value).is_file():
+        raise CliError(f"既不是内置指标集（{'、'.join(builtin_ids())}）也不是文件")
+    try:
+        return load_set(value)
+    except (IndicatorError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:  # malformed YAML
+        raise CliError(f"指标文件无法读取：{type(exc).__name__}: {exc}") from None
+
+
+def _home_probe(result, as_of: dt.date):
+    """The patrol's fetch of the home page as one availability sample (None if it never ran),
+    dated on ``as_of``: the one-shot inspection judges the site as of that day."""
+    from sanshen.scoring import Probe
+
+    home = result.stats.get("home")
+    if not home:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(home["at"])
+    except (KeyError, TypeError, ValueError):
+        at = dt.datetime.now(dt.UTC)
+    if at.date() != as_of:
+        at = dt.datetime.combine(as_of, at.timetz())
+    detail = "" if home.get("ok") else (home.get("error") or f"HTTP {home.get('status')}")
+    return Probe(at, bool(home.get("ok")), float(home.get("elapsed") or 0.0), detail)
+
+
+def format_inspect_report(card, indicators) -> str:
+    """A reader-facing scorecard: score and verdict, vetoes, deductions, warnings, what was not measured."""
+    verdict = "合格" if card.passed else "不合格"
+    out = [
+        f"检查 {card.site}（{indicators.name or indicators.id}，截至 {card.as_of}）",
+        f"得分：{card.score:g} 分（满分 {indicators.total:g}，{indicators.pass_score:g} 分合格）  结论：{verdict}",
+    ]
+    out.append(f"\n【单项否决】{len(card.vetoes)} 项" if card.vetoes else "\n【单项否决】无")
+    for v in card.vetoes:
+        out.append(f"  ✗ {v.name}")
+        out += [f"    {e}" for e in v.evidence]
+    out.append(f"\n【扣分】{len(card.deductions)} 项" if card.deductions else "\n【扣分】无")
+    uncertain = False
+    for d in card.deductions:
+        mark = "" if d.certain else "（分值未核实）"
+        uncertain = uncertain or not d.certain
+        out.append(f"  - {d.name}：扣 {d.points:g} 分{mark}")
+        out += [f"    {e}" for e in d.evidence[:10]]
+        if len(d.evidence) > 10:
+            out.append(f"    …共 {len(d.evidence)} 条")
+    if card.warnings:
+        out.append(f"\n【预警】{len(card.warnings)} 条")
+        out += [f"  ! {w.name}：{w.detail}" for w in card.warnings]
+    if card.not_measured:
+        out.append("\n【未能测量】（一次巡检无法测量，未计入，不作推测）")
+        out += [f"  ? {n}" for n in card.not_measured]
+    if uncertain:
+        out.append("\n注：标为“分值未核实”的扣分分值取自指标数据文件，尚未与原指标表核对，由监管员确定。")
+    return "\n".join(out) + "\n"
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Patrol a site once (no database) and score it against the inspection indicators."""
+    import asyncio
+
+    from sanshen.patrol.crawl import run_patrol
+    from sanshen.scoring import score
+    from sanshen.scoring.from_patrol import facts_from_patrol
+
+    url = _patrol_url(args.url)
+    if url is None:
+        _error(args.url, "不是有效的网站地址（应以 http:// 或 https:// 开头）")
+        return EXIT_ERROR
+    try:
+        indicators = _indicators(args.indicators)
+    except CliError as exc:
+        _error(args.indicators, str(exc))
+        return EXIT_ERROR
+    as_of = args.as_of or dt.date.today()
+    try:
+        result = asyncio.run(run_patrol(
+            url, max_pages=args.max_pages, max_depth=args.max_depth, as_of=as_of, timeout=args.timeout,
+            per_host=args.per_host, options={"obey_robots": not args.no_robots},
+        ))
+    except ValueError as exc:
+        _error(args.url, str(exc))
+        return EXIT_ERROR
+    except Exception as exc:  # one line, no traceback
+        _error(args.url, f"巡检失败：{type(exc).__name__}: {exc}")
+        return EXIT_ERROR
+    probe = _home_probe(result, as_of)
+    facts = facts_from_patrol(result.site, as_of, result.problems, result.columns, home_probe=probe)
+    if result.stats.get("home") and not result.stats["home"].get("ok") and facts.columns is None:
+        # Nothing but one failed fetch: a score of 100 would be a guess, not a measurement.
+        home = result.stats["home"]
+        why = home.get("error") or f"HTTP {home.get('status')}"
+        _error(args.url, f"首页无法访问（{why}），本次巡检未能取得栏目与内容，无法评分")
+        return EXIT_ERROR
+    card = score(facts, indicators)
+    if args.format == "json":
+        json.dump(card.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_inspect_report(card, indicators))
+        for note in facts.notes:
+            sys.stdout.write(f"注：{note}\n")
+    return EXIT_CLEAN if card.passed else EXIT_FINDINGS
 
 
 def _positive_int(value: str) -> int:
@@ -367,6 +489,21 @@ def build_parser() -> argparse.ArgumentParser:
     patrol.add_argument("--state", default=None, metavar="FILE",
                         help="巡检状态文件：中断后再次运行从断点继续；巡检完成后再次运行只检查有变化的页面")
     patrol.set_defaults(func=cmd_patrol)
+
+    inspect = sub.add_parser(
+        "inspect", help="检查考核试评分：巡检网站一次并按检查指标评分（无需数据库；0 合格，1 不合格，2 出错）")
+    inspect.add_argument("url", metavar="URL", help="网站首页地址")
+    inspect.add_argument("--as-of", type=_date, default=None, help="评分日期（YYYY-MM-DD），默认今天")
+    inspect.add_argument("--format", choices=("text", "json"), default="text")
+    inspect.add_argument("--indicators", default="website-2019", metavar="FILE|ID",
+                         help="指标集：内置 website-2019（默认）、newmedia-2019，或 YAML 指标文件")
+    inspect.add_argument("--max-pages", type=_positive_int, default=10_000, metavar="N",
+                         help="最多抓取页面数，默认 10000")
+    inspect.add_argument("--max-depth", type=int, default=8, metavar="N", help="最大链接深度（首页为 0），默认 8")
+    inspect.add_argument("--timeout", type=_seconds, default=15.0, metavar="S", help="单次访问超时（秒），默认 15")
+    inspect.add_argument("--per-host", type=_positive_int, default=4, metavar="N", help="每个主机的并发请求数，默认 4")
+    inspect.add_argument("--no-robots", action="store_true", help="不遵守 robots.txt（本单位网站自查时）")
+    inspect.set_defaults(func=cmd_inspect)
 
     audit = sub.add_parser("audit", help="审计日志：verify 校验哈希链，export 导出（CSV/JSON）")
     audit.add_argument("action", choices=("verify", "export"))

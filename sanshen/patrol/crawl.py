@@ -362,6 +362,12 @@ class Patrol:
             self.frontier.set_meta("allowed_hosts", sorted(self.ctx.allowed_hosts))
         record: dict = {"status": response.status, "error": str(response.error or "") or None, "page": False}
         links: list[list] | None = None
+        if is_home and "home" not in self.stats:
+            # One availability sample: the patrol's own fetch of the home page (for `sanshen inspect`).
+            self.stats["home"] = {
+                "ok": response.ok or response.status == 304, "status": response.status, "elapsed": response.elapsed,
+                "error": str(response.error or "") or None, "at": dt.datetime.now(dt.UTC).isoformat(),
+            }
 
         if response.status == 304 and prev is not None and prev.links is not None:
             self.stats["pages"] += 1
