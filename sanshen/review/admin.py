@@ -27,7 +27,7 @@ class RouteStepTemplateInline(admin.TabularInline):
 
 @admin.register(RouteTemplate)
 class RouteTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "category", "is_active")
+    list_display = ("name", "category", "is_active", "secrecy_levels")
     inlines = (RouteStepTemplateInline,)
 
 

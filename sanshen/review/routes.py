@@ -9,13 +9,15 @@ Rules a route must keep while it is active (checked after each change, which is 
 when it breaks one; an inactive route may be reworked freely and is checked on activation):
 - at least one step, and an unconditional 终审 step (no 重要程度/涉及事项 condition);
 - only 上级审核 (escalation) steps may come after the last unconditional 终审 step;
-- an unconditional 保密审查 step, unless the number of secrecy levels
-  (`SANSHEN_SECRECY_STEPS`, see `services.secrecy_step_count`) is set to 0;
+- an unconditional 保密审查 step, unless the route's number of secrecy levels (its
+  `secrecy_levels`, or the default `SANSHEN_SECRECY_STEPS` when blank; see
+  `services.secrecy_step_count`) is 0;
 - 会审 steps and the 会审部门 scope go together;
 - 办理时限 between 1 and 720 hours.
 
-The number of secrecy levels is a Django setting, not data: changing it needs a deployment
-setting (a model field would need a migration). The editor shows it.
+The number of secrecy levels (保密审查级数) is data per route (`set_secrecy_levels`, 0 to
+`services.MAX_SECRECY_LEVELS`, or blank for the deployment default): each 保密审查 step expands
+into that many levels reviewed in turn, and the 审核表 shows one block per level.
 
 Skipping (`skip_step`): a 监管员 at or above the item's unit may skip a pending step of the
 current round with a written reason (post vacant, …); the step becomes 跳过 with the reason,
@@ -61,6 +63,7 @@ __all__ = [
     "move_step",
     "route_problems",
     "set_active",
+    "set_secrecy_levels",
     "skip_step",
     "update_step",
 ]
@@ -131,8 +134,9 @@ def route_problems(template: RouteTemplate) -> list[str]:
         after = [s for s in steps if s.order > last_final and s.kind != StepKind.ESCALATION]
         if after:
             problems.append("终审之后只能有上级审核环节：" + "、".join(str(s) for s in after) + "须移到终审之前。")
-    if services.secrecy_step_count() > 0 and not any(s.kind == StepKind.SECRECY and _unconditional(s) for s in steps):
-        problems.append("流程须保留至少一个无条件的保密审查环节（保密审查级数设置为 0 时除外）。")
+    has_secrecy = any(s.kind == StepKind.SECRECY and _unconditional(s) for s in steps)
+    if services.secrecy_step_count(template) > 0 and not has_secrecy:
+        problems.append("流程须保留至少一个无条件的保密审查环节（该流程保密审查级数设置为 0 时除外）。")
     return problems
 
 
@@ -264,6 +268,33 @@ def set_active(template: RouteTemplate, user, active: bool) -> RouteTemplate:
         template.save()
         _check(template)
         _audit(user, template, "activate" if active else "deactivate", before=before, after={"is_active": active})
+    return template
+
+
+def set_secrecy_levels(template: RouteTemplate, user, levels: int | None) -> RouteTemplate:
+    """The route's number of secrecy levels; None = the deployment default. A route needs an
+    unconditional 保密审查 step unless its levels are 0 (checked as every other change)."""
+    _require_editor(user)
+    if levels is not None:
+        try:
+            levels = int(levels)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("保密审查级数须是整数。") from exc
+        if not 0 <= levels <= services.MAX_SECRECY_LEVELS:
+            raise ValidationError(f"保密审查级数须在 0 到 {services.MAX_SECRECY_LEVELS} 之间（留空则用默认值）。")
+    with transaction.atomic(), audit_context(actor=user):
+        template = RouteTemplate.objects.select_for_update().get(pk=template.pk)
+        before = {"secrecy_levels": template.secrecy_levels}
+        template.secrecy_levels = levels
+        template.save()
+        _check(template)
+        _audit(
+            user,
+            template,
+            "secrecy_levels",
+            before=before,
+            after={"secrecy_levels": levels, "effective": services.secrecy_step_count(template)},
+        )
     return template
 
 

@@ -93,8 +93,20 @@ REVIEWER_ROLES = (
 EDITABLE = (Status.DRAFT, Status.RETURNED, Status.IN_REVIEW)
 
 
-def secrecy_step_count() -> int:
+MAX_SECRECY_LEVELS = 5
+
+
+def default_secrecy_levels() -> int:
+    """The deployment default number of secrecy levels: `SANSHEN_SECRECY_STEPS` (1)."""
     return max(0, int(getattr(settings, "SANSHEN_SECRECY_STEPS", 1)))
+
+
+def secrecy_step_count(template: RouteTemplate | None = None) -> int:
+    """How many levels each 保密审查 step of `template` expands into: the route's own
+    `secrecy_levels`, or the deployment default when it is blank (or no route is given)."""
+    if template is not None and template.secrecy_levels is not None:
+        return max(0, int(template.secrecy_levels))
+    return default_secrecy_levels()
 
 
 # Visibility ---------------------------------------------------------------------------------
@@ -713,7 +725,7 @@ def planned_route(item: Item) -> list[PlannedStep]:
             continue
         unit = {Scope.ITEM: item.unit, Scope.DISTRICT: _district(item.unit), Scope.TOP: _top(item.unit)}[st.scope]
         if st.kind == StepKind.SECRECY:
-            count = secrecy_step_count()
+            count = secrecy_step_count(template)
             for level in range(count):
                 name = label if count == 1 else f"{label}（第{level + 1}级）"
                 planned.append(PlannedStep(order + level, st.kind, name, "", st.role, unit, st.deadline_hours))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("routes/", views_manage.routes_index, name="routes"),
     path("routes/create/", views_manage.route_create, name="route_create"),
     path("routes/<int:template_pk>/active/", views_manage.route_active, name="route_active"),
+    path("routes/<int:template_pk>/secrecy/", views_manage.route_secrecy, name="route_secrecy"),
     path("routes/<int:template_pk>/steps/add/", views_manage.route_step_add, name="route_step_add"),
     path("routes/steps/<int:step_pk>/", views_manage.route_step_edit, name="route_step_edit"),
     path("routes/steps/<int:step_pk>/delete/", views_manage.route_step_delete, name="route_step_delete"),

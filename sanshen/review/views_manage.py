@@ -6,7 +6,7 @@ is enforced in `publishing`, `archive` and `routes`.
 - 撤稿申请: the request form is on the item page; `review/withdrawals/` lists the requests the
   user may decide (主要领导/分管领导 of the unit) and the user's own and visible ones.
 - 月度归档 (`review/archive/`): units from `archive.archive_units`, downloads audited.
-- 审核流程设置 (`review/routes/`): 监管员 only.
+- 审核流程设置 (`review/routes/`): 监管员 only; steps and each route's 保密审查级数.
 - 跳过环节: a form on the item page for a 监管员 at or above the item's unit.
 """
 
@@ -72,6 +72,20 @@ class WithdrawDecisionForm(forms.Form):
 
 class SkipForm(forms.Form):
     reason = forms.CharField(label="跳过理由", max_length=200, help_text="如：岗位空缺、人员调整等。")
+
+
+class SecrecyLevelsForm(forms.Form):
+    levels = forms.IntegerField(
+        label="保密审查级数",
+        min_value=0,
+        max_value=5,
+        required=False,
+        help_text="每个保密审查环节依次审查的级数；0 表示本流程不设保密审查；留空则使用默认值。",
+    )
+
+    @classmethod
+    def for_template(cls, template: RouteTemplate, data=None) -> SecrecyLevelsForm:
+        return cls(data, initial={"levels": template.secrecy_levels}, prefix=f"sec{template.pk}")
 
 
 class StepForm(forms.Form):
@@ -338,6 +352,8 @@ def _require_route_editor(user) -> None:
 
 
 def _routes_context(bound: dict | None = None) -> dict:
+    from .services import default_secrecy_levels, secrecy_step_count
+
     templates = {
         t.category: t
         for t in RouteTemplate.objects.prefetch_related(
@@ -360,14 +376,17 @@ def _routes_context(bound: dict | None = None) -> dict:
                     st.form = StepForm.for_step(st)
             entry["steps"] = steps
             entry["problems"] = routes.route_problems(template)
+            entry["secrecy_levels"] = secrecy_step_count(template)
+            if bound and bound.get("secrecy") == template.pk:
+                entry["secrecy_form"] = bound["form"]
+            else:
+                entry["secrecy_form"] = SecrecyLevelsForm.for_template(template)
             if bound and bound.get("template") == template.pk:
                 entry["add_form"] = bound["form"]
             else:
                 entry["add_form"] = StepForm(prefix=f"new{template.pk}", initial={"deadline_hours": 24})
         rows.append(entry)
-    from .services import secrecy_step_count
-
-    return {"rows": rows, "secrecy_levels": secrecy_step_count()}
+    return {"rows": rows, "secrecy_levels": default_secrecy_levels()}
 
 
 @login_required
@@ -402,6 +421,28 @@ def route_active(request, template_pk: int):
     else:
         messages.success(request, f"“{template.name}”已{'启用' if active else '停用'}。")
     return redirect("review:routes")
+
+
+@require_POST
+@login_required
+def route_secrecy(request, template_pk: int):
+    _require_route_editor(request.user)
+    template = get_object_or_404(RouteTemplate, pk=template_pk)
+    form = SecrecyLevelsForm.for_template(template, request.POST)
+    if form.is_valid():
+        try:
+            template = routes.set_secrecy_levels(template, request.user, form.cleaned_data["levels"])
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(_error_text(exc)))
+        else:
+            from .services import secrecy_step_count
+
+            levels = secrecy_step_count(template)
+            default = "（默认）" if template.secrecy_levels is None else ""
+            messages.success(request, f"“{template.name}”的保密审查级数已设为 {levels} 级{default}。")
+            return redirect("review:routes")
+    context = _routes_context({"secrecy": template.pk, "form": form})
+    return render(request, "review/manage/routes.html", context, status=400)
 
 
 @require_POST
