@@ -280,6 +280,8 @@ class AlertKind(models.TextChoices):
     UNAVAILABLE = "unavailable", "网站连续无法访问"
     AVAILABILITY = "availability", "可用性不达标"
     PATROL_FAILED = "patrol_failed", "巡检失败"
+    EARLY_WARNING = "early_warning", "预警"
+    RECTIFY_OVERDUE = "rectify_overdue", "整改逾期"
 
 
 class Alert(models.Model):
