@@ -939,11 +939,14 @@ def decide(
         else:
             step.state = StepState.RETURNED
             step.save()
-            # The steps from `back_to` on are done again; their earlier decisions stay on record.
+            # The steps from `back_to` on are done again; their earlier decisions stay on record
+            # (Decision rows, and the review_skip audit entry of a step that had been skipped:
+            # pending again, it loses its skip reason and 跳过人 so that nothing stale remains).
             _round_steps(item).filter(order__gte=back_to).update(
                 state=StepState.PENDING,
                 decided_by=None,
                 decided_at=None,
+                skip_reason="",
                 opinion="",
                 revision=None,
                 proofread=False,

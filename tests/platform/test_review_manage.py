@@ -323,6 +323,34 @@ def test_skipping_the_last_pending_step_approves(org):
     assert item.status == "approved"
 
 
+def test_return_to_an_earlier_step_clears_a_skip(org):
+    """A step skipped, then reopened by a 退回 to a step before it, is pending again with no
+    stale skip reason, 跳过人 or time; the skip stays in the audit log."""
+    from sanshen.review import routes, services
+    from sanshen.review.formdata import build_form_data
+    from sanshen.review.models import StepState
+
+    item = _item(org, category="policy")  # 科室初审 → 保密审查 → 分管领导复审 → 主要领导终审
+    _approve_all(item, org, names=("head",))
+    (secrecy,) = services.current_steps(item)
+    routes.skip_step(secrecy, org["supervisor"], "保密审查员出差，经请示跳过")
+    item.refresh_from_db()
+    (deputy_step,) = services.current_steps(item)
+    head_order = item.steps.get(round=item.round, kind="first").order
+    services.decide(deputy_step, org["deputy"], "return", "请科室重新核实数据。", back_to=head_order)
+
+    secrecy.refresh_from_db()
+    assert secrecy.state == StepState.PENDING
+    assert (secrecy.skip_reason, secrecy.decided_by, secrecy.decided_at) == ("", None, None)
+    assert not any(b.skipped for b in build_form_data(item).steps)
+    assert _audits("review_skip").last().after["reason"] == "保密审查员出差，经请示跳过"
+
+    # The route runs again from 科室初审, and the secrecy reviewer now decides for real.
+    _approve_all(item, org, names=("head", "secrecy"))
+    secrecy.refresh_from_db()
+    assert secrecy.state == StepState.PASSED and secrecy.decided_by == org["secrecy"] and secrecy.skip_reason == ""
+
+
 # Publication and webhook deliveries ---------------------------------------------------------
 
 
