@@ -243,6 +243,29 @@ class Attachment(AppendOnly):
         return f"{self.item} · {self.name}"
 
 
+class AttachmentRemoval(AppendOnly):
+    """A wrong attachment taken off an item by its drafter while the item is a draft or returned.
+    The file itself stays (the `Attachment` row is never changed or deleted): it is listed as
+    已移除 with the reason, kept in the monthly archive, and its findings no longer block."""
+
+    attachment = models.OneToOneField(
+        Attachment, verbose_name="附件", on_delete=models.PROTECT, related_name="removal"
+    )
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="移除人", on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField("移除时间", auto_now_add=True)
+    reason = models.CharField("移除理由", max_length=200)
+
+    class Meta:
+        verbose_name = "附件移除记录"
+        verbose_name_plural = "附件移除记录"
+        ordering = ("removed_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.attachment} · 已移除"
+
+
 # Routes as data -----------------------------------------------------------------------------
 
 
