@@ -6,6 +6,7 @@ app_name = "inspection"
 
 urlpatterns = [
     path("", views.inspection_list, name="list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.inspection_detail, name="detail"),
     path("<int:pk>/edit/", views.inspection_edit, name="edit"),
     path("<int:pk>/spot/", views.spot_add, name="spot"),

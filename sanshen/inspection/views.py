@@ -387,3 +387,15 @@ def calendar(request):
         "day_form": day_form, "year_form": year_form, "flagged": flagged,
     }  # fmt: skip
     return render(request, "inspection/calendar.html", context)
+
+
+# 检查考核总览 --------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    """Every site of the supervisor's subtree: live score, trend, vetoes, warnings, problems, overdue units."""
+    _require_supervisor(request.user)
+    from .dashboard import dashboard as dashboard_data
+
+    return render(request, "inspection/dashboard.html", dashboard_data(request.user))

@@ -112,6 +112,7 @@ ITEMS: list[NavItem] = [
             active_prefixes=("sites:detail", "sites:new", "sites:problems", "sites:run", "sites:column")),
     NavItem("值班读网", "sites:alerts", section=PATROL, order=20, quick=True,
             allowed=any_role(Role.DUTY_OFFICER, Role.SITE_ADMIN, Role.SUPERVISOR)),
+    NavItem("检查总览", "inspection:dashboard", section=INSPECTION, order=5, allowed=any_role(Role.SUPERVISOR)),
     NavItem("季度检查", "inspection:list", section=INSPECTION, order=10, allowed=any_role(Role.SUPERVISOR),
             active_prefixes=("inspection:detail", "inspection:entry")),
     NavItem("整改任务", "inspection:tasks", section=INSPECTION, order=20, quick=True),
