@@ -162,6 +162,7 @@ class Column(models.Model):
 class RunState(models.TextChoices):
     QUEUED = "queued", "排队中"
     RUNNING = "running", "巡检中"
+    FINISHING = "finishing", "汇总中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
     CANCELLED = "cancelled", "已取消"
@@ -182,6 +183,8 @@ class PatrolRun(models.Model):
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     frontier_path = models.CharField("待巡检队列文件", max_length=500, blank=True)
+    # Facts of a patrol shared by its workers (the database frontier's `get_meta`/`set_meta`).
+    meta = models.JSONField("巡检参数", default=dict, blank=True)
 
     class Meta:
         verbose_name = "巡检"
@@ -194,7 +197,7 @@ class PatrolRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.state in (RunState.QUEUED, RunState.RUNNING)
+        return self.state in (RunState.QUEUED, RunState.RUNNING, RunState.FINISHING)
 
     @property
     def percent(self) -> int:
@@ -304,3 +307,62 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} · {self.get_kind_display()}"
+
+
+class UrlState(models.IntegerChoices):
+    PENDING = 0, "待巡检"
+    CLAIMED = 1, "处理中"
+    DONE = 2, "已完成"
+
+
+class PatrolUrl(models.Model):
+    """One URL of one patrol: the shared frontier of the workers (`sanshen.sites.frontier.DbFrontier`).
+
+    A worker claims pending URLs (or URLs whose lease ran out: their worker died) for a while with a
+    lease token; the completion is written once, only while the token is still the URL's own."""
+
+    run = models.ForeignKey(PatrolRun, verbose_name="巡检", on_delete=models.CASCADE, related_name="urls")
+    url = models.TextField("地址")
+    url_hash = models.CharField("地址摘要", max_length=40)
+    depth = models.PositiveSmallIntegerField("深度", default=0)
+    kind = models.CharField("类型", max_length=5, default="crawl")  # crawl | check
+    state = models.PositiveSmallIntegerField("状态", choices=UrlState.choices, default=UrlState.PENDING)
+    link_kind = models.CharField("链接类型", max_length=12, default="page")
+    text = models.CharField("链接文字", max_length=500, blank=True)
+    hidden = models.CharField("隐藏方式", max_length=100, blank=True)
+    found_on = models.JSONField("所在页面", default=list, blank=True)
+    lease_owner = models.CharField("处理者", max_length=200, blank=True)
+    lease_token = models.CharField("租约", max_length=32, blank=True)
+    lease_until = models.FloatField("租约到期", null=True, blank=True)  # Unix time
+    attempts = models.PositiveSmallIntegerField("领取次数", default=0)
+    record = models.JSONField("结果", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "巡检地址"
+        verbose_name_plural = "巡检地址"
+        constraints = (models.UniqueConstraint(fields=("run", "url_hash"), name="sites_patrolurl_run_url_uniq"),)
+        indexes = (
+            models.Index(fields=("run", "state", "depth", "id"), name="sites_patrolurl_claim_idx"),
+            models.Index(fields=("run", "state", "lease_until"), name="sites_patrolurl_lease_idx"),
+        )
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class PatrolBaseline(models.Model):
+    """A page's tampering fingerprint, kept from patrol to patrol (`checks.base.Baselines`)."""
+
+    site = models.ForeignKey(Site, verbose_name="网站", on_delete=models.CASCADE, related_name="baselines")
+    url = models.TextField("地址")
+    url_hash = models.CharField("地址摘要", max_length=40)
+    fingerprint = models.JSONField("特征")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "页面基线"
+        verbose_name_plural = "页面基线"
+        constraints = (models.UniqueConstraint(fields=("site", "url_hash"), name="sites_baseline_site_url_uniq"),)
+
+    def __str__(self) -> str:
+        return self.url
