@@ -118,6 +118,8 @@ class AttachmentOut(Schema):
     kind: str = Field(description="original 正文原件、attachment 附件")
     size: int = Field(description="字节数")
     sha256: str
+    removed: bool = Field(False, description="已由拟稿人移除（文件仍存档，不再阻止提交）")
+    removed_reason: str | None = Field(None, description="移除理由")
 
 
 class ItemOut(Schema):
@@ -228,8 +230,18 @@ def item_out(item: Item, submit_error: str | None = None) -> dict:
             if isinstance(c, dict)
         ],
         "attachments": [
-            {"id": a.pk, "name": a.name, "kind": a.kind, "size": a.size, "sha256": a.sha256}
-            for a in item.attachments.order_by("uploaded_at", "id").only("id", "name", "kind", "size", "sha256")
+            {
+                "id": a.pk,
+                "name": a.name,
+                "kind": a.kind,
+                "size": a.size,
+                "sha256": a.sha256,
+                "removed": getattr(a, "removal", None) is not None,
+                "removed_reason": getattr(getattr(a, "removal", None), "reason", None),
+            }
+            for a in item.attachments.select_related("removal")
+            .order_by("uploaded_at", "id")
+            .only("id", "name", "kind", "size", "sha256", "removal__reason")
         ],
         "steps": [
             {

@@ -5,7 +5,8 @@ self-inspection report (自检自查, seed 000).
 review was decided that month (its last decision falls in the month):
     items/<id>/form.docx   the 审核表
     items/<id>/text.txt    the final text (latest revision)
-    items/<id>/attachments/<file id>-<name>   uploaded body originals and attachments (附件)
+    items/<id>/attachments/<file id>-<name>   uploaded body originals and attachments (附件),
+                           removed attachments too (marked 已移除 with the reason in the manifest)
     manifest.csv           one row per item
     self_inspection.csv / self_inspection.docx   the month's self-inspection report
     SHA256SUMS             `sha256sum -c` format, over every other member
@@ -141,11 +142,17 @@ def _files(item: Item, members: dict[str, bytes]) -> str:
     from .services import safe_name
 
     listed = []
-    for f in item.attachments.select_related("revision").order_by("uploaded_at", "id"):
+    files = item.attachments.select_related("revision", "removal", "removal__removed_by")
+    for f in files.order_by("uploaded_at", "id"):
         name = f"items/{item.pk}/attachments/{f.pk}-{safe_name(f.name)}"
         members[name] = bytes(f.data)
         label = f"{f.get_kind_display()}（第{f.revision.number}版）" if f.revision else f.get_kind_display()
-        listed.append(f"{label} {name} sha256={f.sha256}")
+        entry = f"{label} {name} sha256={f.sha256}"
+        removal = getattr(f, "removal", None)  # RelatedObjectDoesNotExist is an AttributeError
+        if removal is not None:
+            # A removed attachment stays in the archive, marked with who removed it, when and why.
+            entry += f" 已移除（{removal.reason}，{removal.removed_by}，{_iso(removal.removed_at)}）"
+        listed.append(entry)
     return "；".join(listed)
 
 

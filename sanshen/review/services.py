@@ -40,6 +40,7 @@ from .models import (
     Action,
     Attachment,
     AttachmentKind,
+    AttachmentRemoval,
     Decision,
     Delegation,
     Item,
@@ -77,6 +78,7 @@ __all__ = [
     "parse_channels",
     "planned_route",
     "read_body_file",
+    "remove_attachment",
     "secrecy_step_count",
     "set_channels",
     "submit",
@@ -284,6 +286,7 @@ def _register_file_actions() -> None:
 
     register_action("review_file_upload", "上传稿件文件")
     register_action("review_file_download", "下载稿件文件")
+    register_action("review_file_remove", "移除稿件附件")
 
 
 _register_file_actions()
@@ -468,18 +471,71 @@ def add_attachments(item: Item, user, uploads: list[Upload]) -> list[Attachment]
 
 
 def item_files(item: Item) -> QuerySet[Attachment]:
-    """The item's files without their contents (for listing)."""
-    return item.attachments.defer("data").select_related("uploaded_by", "revision")
+    """The item's files without their contents (for listing), removed ones included (each with
+    its `removal`, if any)."""
+    return item.attachments.defer("data").select_related(
+        "uploaded_by", "revision", "removal", "removal__removed_by"
+    )
+
+
+def may_remove_attachments(item: Item, user) -> bool:
+    """The drafter, or another author of a revision, while the item is a draft or returned."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and item.status in (Status.DRAFT, Status.RETURNED)
+        and user.pk in _authors(item)
+    )
+
+
+def remove_attachment(attachment: Attachment, user, reason: str) -> AttachmentRemoval:
+    """Take a wrong attachment (附件, not a body original) off its item, with a written reason.
+
+    Only the drafter or an author of a revision, while the item is a draft or returned. Nothing
+    is deleted: the file stays downloadable and in the monthly archive, marked 已移除; its
+    `veto` findings no longer block submission (`attachment_vetoes` skips it). Audited.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("移除附件须写明理由。")
+    if len(reason) > 200:
+        raise ValidationError("移除理由不超过 200 个字。")
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=attachment.item_id)
+        attachment = Attachment.objects.defer("data").get(pk=attachment.pk)
+        if attachment.kind != AttachmentKind.ATTACHMENT:
+            raise ValidationError("正文原件随版本保存，不能移除；请上传新的正文形成新版本。")
+        if user.pk not in _authors(item):
+            raise PermissionDenied("只有拟稿人或修改过稿件的人可以移除附件。")
+        if item.status not in (Status.DRAFT, Status.RETURNED):
+            raise ValidationError(f"稿件{item.get_status_display()}，不能移除附件。")
+        if AttachmentRemoval.objects.filter(attachment=attachment).exists():
+            raise ValidationError(f"附件“{attachment.name}”已被移除。")
+        removal = AttachmentRemoval.objects.create(attachment=attachment, removed_by=user, reason=reason)
+        record(
+            "review_file_remove",
+            actor=user,
+            obj=item,
+            after={
+                "attachment": attachment.pk,
+                "name": attachment.name,
+                "sha256": attachment.sha256,
+                "reason": reason,
+                "vetoes": sum(1 for f in attachment.findings or [] if f.get("severity") == "veto"),
+            },
+        )
+    return removal
 
 
 def attachment_vetoes(item: Item) -> list[dict]:
-    """`veto` findings of the item's attachments that no override has let go yet, each marked
-    with "attachment" (id) and "attachment_name"."""
+    """`veto` findings of the item's attachments (removed ones excepted) that no override has
+    let go yet, each marked with "attachment" (id) and "attachment_name"."""
     covered: set[int] = set()
     for findings in VetoOverride.objects.filter(revision__item_id=item.pk).values_list("findings", flat=True):
         covered.update(f["attachment"] for f in findings or [] if f.get("attachment"))
     out = []
-    for att in item.attachments.filter(kind=AttachmentKind.ATTACHMENT).only("pk", "name", "findings"):
+    attachments = item.attachments.filter(kind=AttachmentKind.ATTACHMENT, removal__isnull=True)
+    for att in attachments.only("pk", "name", "findings"):
         if att.pk in covered:
             continue
         out.extend(

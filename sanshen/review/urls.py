@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/override/", views.override, name="override"),
     path("<int:pk>/attachments/", views.add_attachments, name="attachments"),
     path("<int:pk>/files/<int:file_pk>/", downloads.item_file, name="file"),
+    path("<int:pk>/files/<int:file_pk>/remove/", views.remove_attachment, name="remove_attachment"),
     # Publication, withdrawal, archive, route editor and skipping (views_manage).
     path("<int:pk>/publish/", views_manage.publish_page, name="publish"),
     path("<int:pk>/deliveries/<int:delivery_pk>/retry/", views_manage.retry_delivery, name="retry_delivery"),

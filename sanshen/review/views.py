@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -304,6 +304,10 @@ def _files_context(item: Item, user, latest: Revision, attachment_vetoes: list[d
     for f in files:
         f.size_label = services.human_size(f.size)
     for a in attachments:
+        try:
+            a.removed = a.removal
+        except ObjectDoesNotExist:
+            a.removed = None
         a.checked = not any(x.get("rule") == services.UNCHECKED_RULE for x in a.findings)
         a.problems = [x for x in a.findings if x.get("rule") != services.UNCHECKED_RULE]
         a.notes = [x for x in a.findings if x.get("rule") == services.UNCHECKED_RULE]
@@ -311,6 +315,7 @@ def _files_context(item: Item, user, latest: Revision, attachment_vetoes: list[d
         a.veto_pending = a.pk in pending
     may_attach = user.pk == item.drafter_id and item.status in (Status.DRAFT, Status.RETURNED)
     return {
+        "may_remove_attachments": services.may_remove_attachments(item, user),
         "channels": [services.channel_label(ch) for ch in item.channels or []],
         "channels_missing": not item.channels and item.status in (Status.DRAFT, Status.RETURNED),
         "channels_required": services.require_channels(),
@@ -371,6 +376,20 @@ def add_attachments(request, pk: int):
     if context["attachment_form"] is not None:
         context["attachment_form"] = form
     return render(request, "review/item.html", context, status=400)
+
+
+@require_POST
+@login_required
+def remove_attachment(request, pk: int, file_pk: int):
+    item = _get_item(request.user, pk)
+    attachment = get_object_or_404(item.attachments.defer("data"), pk=file_pk, kind=AttachmentKind.ATTACHMENT)
+    try:
+        services.remove_attachment(attachment, request.user, request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "未能移除附件：" + _error_text(exc))
+    else:
+        messages.success(request, f"已移除附件“{attachment.name}”，文件与理由随稿件存档。")
+    return redirect(reverse("review:item", kwargs={"pk": item.pk}) + "#files")
 
 
 @require_POST
