@@ -292,3 +292,107 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} · {self.indicator} · {self.day}"
+
+
+# Annual report (年度工作报表) ---------------------------------------------------------------
+
+
+class AnnualState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已公开"
+
+
+class AnnualReport(models.Model):
+    """A site's 政府网站年度工作报表 for one year (seed 004 第三十五条), due 31 January of the next year.
+
+    Counts left None are blank on the report (待填写); `notes` says where a prefilled value came from."""
+
+    site = models.ForeignKey("sites.Site", verbose_name="网站", on_delete=models.CASCADE,
+                             related_name="annual_reports")
+    year = models.PositiveSmallIntegerField("年度")
+    state = models.CharField("状态", max_length=10, choices=AnnualState.choices, default=AnnualState.DRAFT)
+    items_total = models.PositiveIntegerField("信息发布总数", null=True, blank=True)
+    items_by_column = models.JSONField("各栏目发布数", default=list, blank=True,
+                                       help_text='[{"column": 栏目名称, "count": 条数}]')
+    total_visits = models.PositiveBigIntegerField("网站总访问量", null=True, blank=True)
+    unique_visitors = models.PositiveBigIntegerField("独立用户访问总量", null=True, blank=True)
+    service_items = models.PositiveIntegerField("服务事项数", null=True, blank=True)
+    service_applications = models.PositiveIntegerField("服务受理量", null=True, blank=True)
+    messages_received = models.PositiveIntegerField("收到留言数", null=True, blank=True)
+    messages_answered = models.PositiveIntegerField("办结留言数", null=True, blank=True)
+    messages_avg_days = models.DecimalField("平均办理时间（天）", max_digits=6, decimal_places=1, null=True,
+                                            blank=True)
+    messages_public = models.PositiveIntegerField("公开答复数", null=True, blank=True)
+    platform_note = models.TextField("平台建设情况", blank=True)
+    topics_note = models.TextField("开设专栏专题情况", blank=True)
+    new_media_note = models.TextField("新媒体传播情况", blank=True)
+    innovation_note = models.TextField("创新发展情况", blank=True)
+    mechanism_note = models.TextField("机制保障情况", blank=True)
+    notes = models.JSONField("数据来源说明", default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="公开人", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "网站年度工作报表"
+        verbose_name_plural = "网站年度工作报表"
+        ordering = ("-year", "site")
+        constraints = (models.UniqueConstraint(fields=("site", "year"), name="inspection_annual_once_a_year"),)
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.year}年度工作报表"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == AnnualState.PUBLISHED
+
+
+class VisitImport(models.Model):
+    """One upload of a site's analytics export (CSV) for a year; the newest one sets the visits."""
+
+    site = models.ForeignKey("sites.Site", verbose_name="网站", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    file_name = models.CharField("原文件名", max_length=200)
+    encoding = models.CharField("编码", max_length=20, blank=True)
+    shape = models.CharField("识别的列", max_length=200, blank=True)
+    rows = models.PositiveIntegerField("数据行数")
+    total = models.PositiveBigIntegerField("访问量合计")
+    visitors_total = models.PositiveBigIntegerField("访客数合计", null=True, blank=True)
+    first_day = models.DateField("起始日期", null=True, blank=True)
+    last_day = models.DateField("截止日期", null=True, blank=True)
+    data = models.BinaryField("原文件")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "访问量导入"
+        verbose_name_plural = "访问量导入"
+        ordering = ("-uploaded_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.year} {self.file_name}"
+
+
+class AnnualReminder(models.Model):
+    """The January reminder for a site without a published report for last year: one a day."""
+
+    site = models.ForeignKey("sites.Site", verbose_name="网站", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("报表年度")
+    day = models.DateField("提醒日期")
+    alert = models.ForeignKey("sites.Alert", verbose_name="告警", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+
+    class Meta:
+        verbose_name = "年度报表提醒"
+        verbose_name_plural = "年度报表提醒"
+        ordering = ("-day", "site")
+        constraints = (
+            models.UniqueConstraint(fields=("site", "year", "day"), name="inspection_annual_reminder_once_a_day"),
+        )
