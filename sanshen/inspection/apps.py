@@ -23,3 +23,9 @@ class InspectionConfig(AppConfig):
         register_action("inspection_indicators", "修改检查指标")
         register_action("inspection_calendar", "修改节假日日历")
         post_save.connect(patrol_run_saved, sender=PatrolRun, dispatch_uid="inspection_patrol_run_saved")
+        from sanshen.web import demo
+
+        from .demo import load_demo_inspections
+
+        if load_demo_inspections not in demo.EXTRA_STEPS:
+            demo.EXTRA_STEPS.append(load_demo_inspections)
