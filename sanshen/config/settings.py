@@ -30,6 +30,8 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_CELERY_BROKER` | Celery broker of the review jobs, e.g. `redis://127.0.0.1:6379/0` | none (in-process) |
 | `SANSHEN_CELERY_RESULT_BACKEND` | where Celery keeps task results | the broker |
 | `SANSHEN_REVIEW_REMIND_EVERY_HOURS` | a review step's deadline reminder is repeated at most this often | `12` |
+| `SANSHEN_REVIEW_REQUIRE_CHANNELS` | `1`: no submission for review without a 发布渠道 (target channel) | off |
+| `SANSHEN_SECRECY_STEPS` | default number of 保密审查 levels of a review route (a route may set its own) | `1` |
 | `SANSHEN_ARCHIVE_DIR` | where the monthly review archives are written | `<data dir>/archives` |
 | `SANSHEN_SITE_URL` | the platform's address, for links in e-mails | none |
 | `SANSHEN_EMAIL_HOST` | SMTP server for reminders (also `_PORT`, `_USER`, `_PASSWORD`, `_TLS`, `_SSL`, `_FROM`) | |
@@ -313,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Deadline reminders: a step is reminded at most once per this many hours.
 SANSHEN_REVIEW_REMIND_EVERY_HOURS = float(os.environ.get("SANSHEN_REVIEW_REMIND_EVERY_HOURS", "12"))
+# Submission needs at least one 发布渠道 (target channel) when on; off by default.
+SANSHEN_REVIEW_REQUIRE_CHANNELS = _env_bool("SANSHEN_REVIEW_REQUIRE_CHANNELS")
+# Default 保密审查 levels of a route whose own number (RouteTemplate.secrecy_levels) is blank.
+SANSHEN_SECRECY_STEPS = int(os.environ.get("SANSHEN_SECRECY_STEPS", "1"))
 # Where `monthly_archives` writes the zips (default <data dir>/archives).
 SANSHEN_ARCHIVE_DIR = os.environ.get("SANSHEN_ARCHIVE_DIR") or str(DATA_DIR / "archives")
 # Link in reminder e-mails, e.g. https://sanshen.example.gov.cn (none when unset).

@@ -134,7 +134,9 @@ class ItemForm(RevisionForm):
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
-        self.order_fields(["unit", "title", "body", "body_file", "channels"])
+        self.fields["channels"].label = "发布渠道（拟在哪里发布）"
+        self.fields["channels"].widget.attrs["placeholder"] = "曲靖市人民政府网站/通知公告\n新媒体：曲靖发布"
+        self.order_fields(["unit", "title", "channels", "body", "body_file"])
 
 
 class DecisionForm(forms.Form):

@@ -133,7 +133,11 @@ def new_item(request):
         else:
             messages.success(request, "稿件已保存，请查看机器检查结果。")
             return redirect("review:item", pk=item.pk)
-    context = {"form": form, "max_upload": services.human_size(services.max_upload_bytes())}
+    context = {
+        "form": form,
+        "max_upload": services.human_size(services.max_upload_bytes()),
+        "channels_required": services.require_channels(),
+    }
     return render(request, "review/new.html", context)
 
 

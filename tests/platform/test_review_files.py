@@ -386,3 +386,17 @@ def test_archive_contains_originals_and_attachments_with_their_sha256(org):
     (row,) = csv.DictReader(io.StringIO(members["manifest.csv"].decode("utf-8-sig")))
     assert all(name in row["attachments"] for name in files)
     assert f"sha256={sheet.sha256}" in row["attachments"] and "正文原件（第1版）" in row["attachments"]
+
+
+def test_new_item_form_shows_channels_prominently_with_a_hint(org, settings):
+    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
+    c = _client(org["editor"])
+    settings.SANSHEN_REVIEW_REQUIRE_CHANNELS = False
+    html = c.get(reverse("review:new")).content.decode()
+    assert 'id="channels-field"' in html and 'id="channels-hint"' in html
+    assert "拟发布渠道" in html and "建议现在填写" in html and "提交审核前须至少填写一个" not in html
+    # Right after the title, before the body.
+    assert html.index('name="title"') < html.index('name="channels"') < html.index('name="body"')
+    settings.SANSHEN_REVIEW_REQUIRE_CHANNELS = True
+    html = c.get(reverse("review:new")).content.decode()
+    assert "提交审核前须至少填写一个" in html and "建议现在填写" not in html
