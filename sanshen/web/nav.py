@@ -95,7 +95,11 @@ ITEMS: list[NavItem] = [
             active_prefixes=("accounts:password", "accounts:two_factor", "accounts:recovery")),
     NavItem("在线检查", "online-check", section=CHECK, order=10, quick=True),
     NavItem("接口令牌", "api-tokens", section=ORG, order=40, allowed=any_role(Role.SITE_ADMIN, Role.SUPERVISOR),
-            active_prefixes=("api-token",)),
+            active_prefixes=("api-tokens-unit", "api-token-revoke")),
+    # A reviewer's own tokens for deciding through the API (review roles as in review.services.REVIEWER_ROLES).
+    NavItem("我的个人令牌", "api-tokens-mine", section=ORG, order=45, active_prefixes=("api-token-mine",),
+            allowed=any_role(Role.SECTION_HEAD, Role.DEPUTY_LEADER, Role.PRINCIPAL_LEADER, Role.SECRECY_REVIEWER,
+                             Role.SITE_ADMIN)),
     NavItem("我的稿件", "review:mine", section=REVIEW, order=10, quick=True,
             active_prefixes=("review:new", "review:item")),
     NavItem("待我审核", "review:queue", section=REVIEW, order=20, quick=True),

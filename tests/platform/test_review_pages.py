@@ -256,6 +256,20 @@ def test_nav_shows_review_section(org):
     assert "信息发布审核" in html and "待我审核" in html and "审核总览" not in html
 
 
+def test_nav_personal_tokens_for_review_roles(org):
+    mine = reverse("api-tokens-mine")
+    for name in ("head", "secrecy"):
+        html = _client(org[name]).get(reverse("review:queue")).content.decode()
+        assert "我的个人令牌" in html and f'href="{mine}"' in html
+        assert "接口令牌<" not in html  # the unit tokens stay for admins and supervisors
+    html = _client(org["editor"]).get(reverse("review:mine")).content.decode()
+    assert "我的个人令牌" not in html
+    # On its own page the entry is the highlighted one.
+    html = _client(org["head"]).get(mine).content.decode()
+    assert f'<a href="{mine}" class="active" aria-current="page">我的个人令牌</a>' in html
+    assert html.count('aria-current="page"') == 1
+
+
 def test_return_to_earlier_step(org):
     from sanshen.review import services
 
