@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from sanshen.audit.models import register_action
 from sanshen.audit.services import record
 from sanshen.sites.models import Alert, Site
 from sanshen.units.models import Role
@@ -48,6 +49,13 @@ EDITABLE = (
     "messages_received", "messages_answered", "messages_avg_days", "messages_public", "platform_note",
     "topics_note", "new_media_note", "innovation_note", "mechanism_note",
 )  # fmt: skip
+
+
+# Registered here (not in apps.py) so the annual report is self-contained; idempotent.
+register_action("annual_report_create", "创建网站年度报表")
+register_action("annual_report_edit", "修改网站年度报表")
+register_action("annual_report_publish", "公开网站年度报表")
+register_action("annual_visits_import", "导入网站访问量")
 
 
 def due_date(year: int) -> dt.date:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import annual_views, views
 
 app_name = "inspection"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("indicators/", views.indicators, name="indicators"),
     path("indicators/versions/<int:version_pk>/", views.indicator_version, name="indicator_version"),
     path("calendar/", views.calendar, name="calendar"),
+    path("annual/", annual_views.annual_list, name="annual"),
+    path("annual/sites/<int:site_pk>/<int:year>/", annual_views.annual_site, name="annual_site"),
+    path("annual/sites/<int:site_pk>/<int:year>/import/", annual_views.annual_import, name="annual_import"),
+    path("annual/sites/<int:site_pk>/<int:year>/publish/", annual_views.annual_publish, name="annual_publish"),
+    path("annual/sites/<int:site_pk>/<int:year>/report.<str:fmt>", annual_views.annual_download,
+         name="annual_download"),
 ]
