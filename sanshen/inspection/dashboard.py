@@ -93,10 +93,10 @@ def kind_label(kind: str) -> str:
 
 
 def overdue_units(sites: QuerySet[Site], today: dt.date, limit: int = TOP_UNITS) -> list[tuple[Unit, int]]:
-    """Units with open tasks past their deadline (or already marked 已逾期/逾期已督办), most first."""
+    """Units with unanswered tasks past their deadline (or already marked 已逾期/逾期已督办), most
+    first; an answered task waits for confirmation and is not counted (as on the task page)."""
     overdue = RectificationTask.objects.filter(site__in=sites).filter(
-        Q(state__in=(TaskState.OVERDUE, TaskState.ESCALATED))
-        | Q(state__in=(TaskState.OPEN, TaskState.ANSWERED), deadline__lt=today))
+        Q(state__in=(TaskState.OVERDUE, TaskState.ESCALATED)) | Q(state=TaskState.OPEN, deadline__lt=today))
     counts = Counter(overdue.values_list("unit_id", flat=True))
     units = Unit.objects.in_bulk(list(counts))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], units[kv[0]].path if kv[0] in units else ""))

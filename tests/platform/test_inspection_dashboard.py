@@ -119,3 +119,17 @@ def test_dashboard_is_for_supervisors_only(org, sites):
 def test_site_detail_links_to_its_score(org, sites):
     html = client(org["edu_admin"]).get(reverse("sites:detail", args=[sites["edu"].pk])).content.decode()
     assert reverse("inspection:site_score", args=[sites["edu"].pk]) in html
+
+
+def test_overdue_units_leave_out_answered_tasks(org, sites, closed):
+    from sanshen.inspection.dashboard import overdue_units, supervised_sites
+    from sanshen.inspection.models import RectificationTask, TaskState
+
+    today = timezone.localdate()
+    ranked = overdue_units(supervised_sites(org["supervisor"]), today)
+    tasks = RectificationTask.objects.filter(site=sites["edu"])
+    assert ranked == [(org["edu"], tasks.count())]
+    tasks.update(state=TaskState.ANSWERED)
+    assert overdue_units(supervised_sites(org["supervisor"]), today) == []
+    tasks.update(state=TaskState.ESCALATED)
+    assert overdue_units(supervised_sites(org["supervisor"]), today) == [(org["edu"], tasks.count())]
