@@ -416,7 +416,7 @@ def render_html(data: dict) -> str:
             out.append(_ptext(f"另有{s['more']}处同类问题，详见整改任务清单。"))
     out.append(_ptext(_refs(data)))
     out.append('<p class="caption">表2&#12288;各网站检查得分情况</p>')
-    out.append(_html_table(data["score_table"]["columns"], _score_rows(data), [22, 27, 15, 8, 10, 18], left=2))
+    out.append(_html_table(data["score_table"]["columns"], _score_rows(data), [22, 25, 17, 8, 10, 18], left=2))
     if _has_charts(data):
         for caption, items in (("图1&#12288;各单位问题数量", data["charts"]["by_unit"]),
                                ("图2&#12288;各类问题数量", data["charts"]["by_type"])):
