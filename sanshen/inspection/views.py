@@ -213,7 +213,11 @@ def bulletin_download(request, pk: int, fmt: str):
         render_fn = getattr(renderer, f"render_{fmt}")
     except (ImportError, AttributeError):
         return render(request, "inspection/unavailable.html", {"inspection": inspection, "fmt": fmt}, status=503)
-    content = render_fn(bulletin_data(inspection))
+    try:
+        content = render_fn(bulletin_data(inspection))
+    except getattr(renderer, "BulletinRenderError", RuntimeError) as exc:  # no WeasyPrint or no CJK font here
+        return render(request, "inspection/unavailable.html", {"inspection": inspection, "fmt": fmt,
+                                                                "reason": str(exc)}, status=503)
     types = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              "pdf": "application/pdf"}
     name = f"{inspection.owner.name}{inspection.year}年第{inspection.quarter}季度检查通报.{fmt}"
