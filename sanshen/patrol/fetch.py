@@ -17,6 +17,7 @@ import random
 import re
 import socket
 import ssl
+import sys
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +25,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .model import FetchError, Response
+
+try:
+    import sniffio  # noqa: F401
+except ImportError:
+    # httpcore runs ``import sniffio`` on every request; without the package each attempt is a
+    # full search of sys.path (about a tenth of the crawler's time on a loopback site). A None
+    # entry makes the import fail at once, and httpcore then assumes asyncio, which is what we run.
+    sys.modules.setdefault("sniffio", None)
 
 UA_BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

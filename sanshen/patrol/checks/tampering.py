@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 
 from sanshen.engine.families.link import urls_in
 
@@ -31,14 +32,32 @@ _TOKEN = re.compile(r"[\u4e00-\u9fff]{2}|[a-z0-9]{2,}", re.I)
 VERSION = 1
 
 
+_W = 40  # bits per counter in `simhash`'s accumulator: no page has 2**40 tokens
+_MASK = (1 << _W) - 1
+# _SPREAD[j][b]: byte b at position j of a big-endian 64-bit hash, as one _W-bit counter per hash bit.
+_SPREAD = [[sum(1 << (_W * (8 * (7 - j) + k)) for k in range(8) if b >> k & 1) for b in range(256)]
+           for j in range(8)]
+
+
 def simhash(text: str) -> int:
-    weights = [0] * 64
-    tokens = _TOKEN.findall(text)
-    for token in tokens:
-        h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-        for i in range(64):
-            weights[i] += 1 if h >> i & 1 else -1
-    return sum(1 << i for i in range(64) if weights[i] > 0)
+    """64-bit simhash of the text's tokens (blake2b-64 each): bit i set when more tokens have it than not.
+
+    The 64 per-bit counts are kept side by side in one big integer (each distinct token hashed once,
+    weighted by its count), which gives the same value as a per-token, per-bit loop at a fraction
+    of the cost."""
+    counts = Counter(_TOKEN.findall(text))
+    total = acc = 0
+    s0, s1, s2, s3, s4, s5, s6, s7 = _SPREAD
+    blake = hashlib.blake2b
+    for token, n in counts.items():
+        d = blake(token.encode(), digest_size=8).digest()
+        total += n
+        acc += n * (s0[d[0]] + s1[d[1]] + s2[d[2]] + s3[d[3]] + s4[d[4]] + s5[d[5]] + s6[d[6]] + s7[d[7]])
+    out = 0
+    for i in range(64):
+        if 2 * (acc >> (_W * i) & _MASK) > total:
+            out |= 1 << i
+    return out
 
 
 def distance(a: int, b: int) -> int:

@@ -56,3 +56,24 @@ def test_simhash_is_stable_for_small_edits():
     a = simhash("会议研究部署了安全生产、冬季供暖和民生实事等工作，要求各单位狠抓落实。" * 3)
     b = simhash("会议研究部署了安全生产、冬季供暖和民生实事等工作，要求各单位狠抓落实！" * 3)
     assert distance(a, b) <= 6
+
+
+def test_simhash_matches_the_per_token_per_bit_definition():
+    import hashlib
+    import random
+
+    from sanshen.patrol.checks.tampering import _TOKEN, simhash
+
+    def reference(text: str) -> int:
+        weights = [0] * 64
+        for token in _TOKEN.findall(text):
+            h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
+            for i in range(64):
+                weights[i] += 1 if h >> i & 1 else -1
+        return sum(1 << i for i in range(64) if weights[i] > 0)
+
+    rng = random.Random(5)
+    words = ["政府", "信息", "公开", "通知", "工作", "abc", "x9", "Hello", "区长", "会议"]
+    for n in (0, 1, 2, 7, 40, 400):
+        text = " ".join(rng.choice(words) for _ in range(n))
+        assert simhash(text) == reference(text)

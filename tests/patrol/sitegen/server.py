@@ -9,7 +9,9 @@ gambling site (expired friendly link) on 127.0.0.3, and a closed port on 127.0.0
 
 Options (attributes, changeable while serving): ``latency`` (seconds added to every request),
 ``slow_seconds`` (the planted slow page's delay), ``throttle`` (path → number of 429 answers with
-``Retry-After: retry_after`` before the real one). Every request is appended to ``log``.
+``Retry-After: retry_after`` before the real one), ``extra_headers`` (added to every response; the
+benchmark sends ``LinkChecker: …`` so that LinkChecker applies its configured request rate instead
+of its 0.1–0.6 s default gap per host). Every request is appended to ``log`` (``log=False``: not kept).
 
 CLI: ``python -m tests.patrol.sitegen.server --hosts 1 --pages 2000 --latency-ms 0``.
 """
@@ -70,7 +72,7 @@ class SiteServer:
     def __init__(self, *, hosts: int = 1, pages: int | None = None, articles_per_column: int = 250,
                  columns: int | None = None, seed: int = 20261120, as_of: dt.date = AS_OF,
                  defects=DEFECTS, latency: float = 0.0, slow_seconds: float = 3.0,
-                 retry_after: int = 1) -> None:
+                 retry_after: int = 1, extra_headers: dict[str, str] | None = None, log: bool = True) -> None:
         self._gen_args = {"pages": pages, "articles_per_column": articles_per_column, "seed": seed,
                           "as_of": as_of, "defects": tuple(defects)}
         if columns is not None:
@@ -80,6 +82,8 @@ class SiteServer:
         self.slow_seconds = slow_seconds
         self.retry_after = retry_after
         self.throttle: dict[str, int] = {}  # path (or origin+path) -> remaining 429 answers
+        self.extra_headers = dict(extra_headers or {})
+        self.keep_log = log
         self.log: list[LogEntry] = []
         self.site: Site | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -196,11 +200,14 @@ class SiteServer:
                              request.headers.get("User-Agent", ""), request.headers.get("Referer", ""),
                              if_none_match=request.headers.get("If-None-Match", ""),
                              if_modified_since=request.headers.get("If-Modified-Since", ""))
-            self.log.append(entry)
+            if self.keep_log:
+                self.log.append(entry)
             if self.latency:
                 await asyncio.sleep(self.latency)
             response = await self._respond(request, origin, paths)
             entry.status = response.status
+            if self.extra_headers:
+                response.headers.update(self.extra_headers)
             return response
 
         return handle
@@ -256,9 +263,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--slow-seconds", type=float, default=20.0)
     parser.add_argument("--clean", action="store_true", help="plant no defects")
+    parser.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                        help="a header added to every response (repeatable)")
+    parser.add_argument("--no-log", action="store_true", help="keep no request log (long benchmark runs)")
     args = parser.parse_args(argv)
+    headers = dict(h.split(":", 1) for h in args.header)
     srv = SiteServer(hosts=args.hosts, pages=args.pages, latency=args.latency_ms / 1000,
-                     slow_seconds=args.slow_seconds, defects=() if args.clean else DEFECTS)
+                     slow_seconds=args.slow_seconds, defects=() if args.clean else DEFECTS,
+                     extra_headers={k.strip(): v.strip() for k, v in headers.items()}, log=not args.no_log)
     srv.start()
     print(f"{srv.site.page_count()} resources on {args.hosts} host(s), as_of {srv.as_of}")
     for url in srv.site_urls:
