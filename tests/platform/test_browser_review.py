@@ -304,3 +304,80 @@ def test_skip_publish_route_editor_and_archive_pages_in_the_browser(open_tab, tr
     names = zipfile.ZipFile(info.value.path()).namelist()
     assert f"items/{item.pk}/form.docx" in names
     sup.assert_clean()
+
+
+JOINT_TITLE = "麒麟区第二中学食堂改造工程招标公告"
+JOINT_BODY = "麒麟区第二中学食堂改造工程已具备招标条件，现进行公开招标，欢迎符合条件的投标人参加。\n"
+
+
+def test_bidding_item_waits_for_every_joint_reviewer(open_tab, tree, make_user):
+    """A 招投标 item: after the route's earlier steps, each 会审 department decides in parallel and
+    the final step opens only when all of them have agreed."""
+    from sanshen.review.defaults import seed_default_routes
+    from sanshen.review.models import Item, RouteStepTemplate, RouteTemplate
+
+    seed_default_routes(RouteTemplate, RouteStepTemplate)
+    edu, town, zhanyi_edu = tree["edu"], tree["town"], tree["zhanyi_edu"]
+    make_user("editor", (edu, Role.EDITOR), full_name="王拟稿")
+    for username, role, full_name, *_ in REVIEWERS:
+        make_user(username, (edu, role), full_name=full_name)
+    make_user("town_head", (town, Role.SECTION_HEAD), full_name="周镇长")
+    make_user("zhanyi_head", (zhanyi_edu, Role.SECTION_HEAD), full_name="吴科长")
+
+    drafter = open_tab()
+    page = drafter.page
+    sign_in(drafter, "editor")
+    page.goto(drafter.url(reverse("review:new")))
+    page.locator("select[name=unit]").select_option(label="麒麟区教育体育局")
+    page.locator("input[name=title]").fill(JOINT_TITLE)
+    page.locator("textarea[name=body]").fill(JOINT_BODY)
+    page.locator("select[name=category]").select_option(label="公示公告")
+    page.get_by_label("招投标").check()
+    page.locator("select[name=joint_units]").select_option(label=["越州镇", "沾益区教育体育局"])
+    page.get_by_role("button", name="保存并检查").click()
+    item = Item.objects.get()
+    item_path = reverse("review:item", args=[item.pk])
+    expect(page).to_have_url(drafter.url(item_path))
+    page.locator("#submit-button").click()
+    expect(page.locator("body")).to_contain_text("已提交审核")
+
+    def decide(username: str, opinion: str) -> None:
+        tab = open_tab()
+        sign_in(tab, username)
+        tab.page.goto(tab.url(item_path))
+        form = tab.page.locator("section.rv-decide")
+        expect(form).to_have_count(1)
+        form.locator("input[type=radio][value=approve]").check()
+        form.get_by_label(re.compile("我已校对当前版本")).check()
+        form.locator("textarea[name$=-opinion]").fill(opinion)
+        form.get_by_role("button", name="提交审核决定").click()
+        expect(tab.page.locator("body")).to_contain_text("审核决定已保存")
+        tab.assert_clean()
+
+    def has_form(username: str) -> bool:
+        tab = open_tab()
+        sign_in(tab, username)
+        tab.page.goto(tab.url(item_path))
+        expect(tab.page.locator("h1")).to_contain_text(JOINT_TITLE)
+        return tab.page.locator("section.rv-decide").count() == 1
+
+    for username, _role, _name, _label, opinion in REVIEWERS[:3]:
+        decide(username, opinion)
+    # Both departments are now asked at once; the final step is not open yet.
+    assert has_form("town_head") and has_form("zhanyi_head")
+    assert not has_form("principal")
+    decide("town_head", "越州镇会审同意。")
+    # One department agreed: the item still waits for the other.
+    assert not has_form("principal")
+    assert has_form("zhanyi_head")
+    page.goto(drafter.url(item_path))
+    expect(page.locator(".rv-status")).to_have_text("审核中")
+    decide("zhanyi_head", "沾益区教育体育局会审同意。")
+    # Every joint reviewer agreed: the final step opens and decides.
+    assert has_form("principal")
+    decide("principal", "同意发布。")
+    item.refresh_from_db()
+    assert item.status == "approved"
+    joint = item.steps.filter(kind="joint")
+    assert {s.unit.name for s in joint} == {"越州镇", "沾益区教育体育局"}
+    assert all(s.state == "passed" for s in joint)
