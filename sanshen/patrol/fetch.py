@@ -421,14 +421,27 @@ class Fetcher:
             context = await self._browser.new_context(user_agent=ua)
             try:
                 page = await context.new_page()
-                main = await page.goto(url, timeout=self.timeout * 1000, wait_until="load")
-                with contextlib.suppress(Exception):
-                    await page.wait_for_load_state("networkidle", timeout=3000)
-                html = await page.content()
-                status = main.status if main is not None else None
-                if main is not None and status in CHALLENGE_STATUSES:
-                    # The challenge script reloads the page; the last response is the real one.
-                    status = 200 if page.url and html and len(html) > CHALLENGE_MAX_BYTES // 8 else status
+                # The challenge script sets its cookie and reloads: the last main-document
+                # response is the real page.
+                documents: list = []
+                page.on("response", lambda r: documents.append(r)
+                        if r.request.is_navigation_request() and r.frame == page.main_frame else None)
+                await page.goto(url, timeout=self.timeout * 1000, wait_until="commit")
+                deadline = time.monotonic() + self.timeout
+                while time.monotonic() < deadline:
+                    with contextlib.suppress(Exception):
+                        await page.wait_for_load_state("networkidle", timeout=3000)
+                    if documents and documents[-1].status not in CHALLENGE_STATUSES:
+                        break
+                    await asyncio.sleep(0.2)
+                html = ""
+                for _ in range(20):  # content() fails while the page is navigating
+                    try:
+                        html = await page.content()
+                        break
+                    except Exception:
+                        await asyncio.sleep(0.2)
+                status = documents[-1].status if documents else None
                 host = self._host(host_key(page.url or url))
                 for cookie in await context.cookies():
                     host.cookies[cookie["name"]] = cookie["value"]
