@@ -189,16 +189,32 @@ class SqliteFrontier:
             return self._add_in(db, batch, crawl_limit)
 
     def _add_in(self, db: sqlite3.Connection, batch: Iterable[Entry], crawl_limit: int | None) -> int:
+        batch = list(batch)
+        if not batch:
+            return 0
         new = 0
-        crawl_count = None
-        if crawl_limit is not None:
-            crawl_count = db.execute("SELECT COUNT(*) FROM urls WHERE kind = 'crawl'").fetchone()[0]
+        # The number of crawl URLs is kept in meta ("crawl_count", same transaction): counting the
+        # urls table on every completed page made a patrol quadratic in its size.
+        stored = db.execute("SELECT value FROM meta WHERE key = 'crawl_count'").fetchone()
+        crawl_count = json.loads(stored[0]) if stored else db.execute(
+            "SELECT COUNT(*) FROM urls WHERE kind = 'crawl'").fetchone()[0]
+        counted = crawl_count
+        # The URLs already known, in one query per 500 (a page's links are mostly known already).
+        known: dict[str, list] = {}
+        urls = list(dict.fromkeys(e.url for e in batch))
+        for i in range(0, len(urls), 500):
+            chunk = urls[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for url, *row in db.execute(
+                f"SELECT url, id, kind, state, depth, found_count FROM urls WHERE url IN ({marks})", chunk
+            ):
+                known[url] = row
         for e in batch:
-            row = db.execute("SELECT id, kind, state, depth, found_count FROM urls WHERE url = ?", (e.url,)).fetchone()
+            row = known.get(e.url)
             if row is None:
                 kind = e.kind
-                if kind == CRAWL and crawl_count is not None:
-                    if crawl_count >= crawl_limit:
+                if kind == CRAWL:
+                    if crawl_limit is not None and crawl_count >= crawl_limit:
                         kind = CHECK
                     else:
                         crawl_count += 1
@@ -206,25 +222,30 @@ class SqliteFrontier:
                     "INSERT INTO urls (url, depth, kind, link_kind, text, hidden) VALUES (?, ?, ?, ?, ?, ?)",
                     (e.url, e.depth, kind, e.link_kind, e.text[:500], e.hidden),
                 )
-                url_id, found_count = cur.lastrowid, 0
+                row = known[e.url] = [cur.lastrowid, kind, PENDING, e.depth, 0]
                 new += 1
             else:
-                url_id, kind, state, depth, found_count = row
+                url_id, kind, state, depth, _found = row
                 # Found again closer to home, still waiting: take the shorter route (and crawl it if allowed).
                 if state == PENDING and e.depth < depth:
                     upgrade = e.kind == CRAWL and kind == CHECK and (
-                        crawl_count is None or crawl_count < crawl_limit
+                        crawl_limit is None or crawl_count < crawl_limit
                     )
-                    if upgrade and crawl_count is not None:
+                    if upgrade:
                         crawl_count += 1
-                    db.execute(
-                        "UPDATE urls SET depth = ?, kind = ? WHERE id = ?",
-                        (e.depth, CRAWL if upgrade else kind, url_id),
-                    )
-            if e.found_on and found_count < MAX_FOUND_ON:
-                cur = db.execute("INSERT OR IGNORE INTO found_on (url_id, page) VALUES (?, ?)", (url_id, e.found_on))
+                    row[1], row[3] = (CRAWL if upgrade else kind), e.depth
+                    db.execute("UPDATE urls SET depth = ?, kind = ? WHERE id = ?", (e.depth, row[1], url_id))
+            if e.found_on and row[4] < MAX_FOUND_ON:
+                cur = db.execute("INSERT OR IGNORE INTO found_on (url_id, page) VALUES (?, ?)", (row[0], e.found_on))
                 if cur.rowcount:
-                    db.execute("UPDATE urls SET found_count = found_count + 1 WHERE id = ?", (url_id,))
+                    db.execute("UPDATE urls SET found_count = found_count + 1 WHERE id = ?", (row[0],))
+                    row[4] += 1
+        if stored is None or crawl_count != counted:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('crawl_count', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps(crawl_count),),
+            )
         return new
 
     # ---- leases -------------------------------------------------------------------------------

@@ -176,3 +176,18 @@ def test_hundred_thousand_urls_sanity(tmp_path):
     assert f.pending_count() == 100_000
     assert f.found_on("http://a/p/7.html") == ["http://a/", "http://a/list"]
     assert len(f.claim("w", 1000, 60)) == 1000
+
+
+def test_crawl_limit_counts_every_crawl_url_across_adds_upgrades_and_patrols(tmp_path):
+    f = SqliteFrontier(tmp_path / "p.sqlite")
+    f.add([Entry(f"http://a/{i}", 1, CRAWL) for i in range(3)])  # no limit: still counted
+    f.add([Entry("http://a/c", 3, CHECK), Entry("http://a/c", 2, CRAWL, found_on="http://a/0")], crawl_limit=5)
+    assert f.count(CRAWL) == 4  # the check URL found closer to home became a crawl
+    f.add([Entry(f"http://a/n{i}", 1, CRAWL) for i in range(4)], crawl_limit=5)
+    assert f.count(CRAWL) == 5 and f.count(CHECK) == 3
+    assert f.get_meta("crawl_count") == f.count(CRAWL)
+    for task in f.claim("w", 100, 60):
+        f.complete(task, {"page": True, "hash": "h"})
+    f.next_patrol()
+    f.add([Entry(f"http://a/m{i}", 1, CRAWL) for i in range(7)], crawl_limit=5)
+    assert f.count(CRAWL) == 5 and f.get_meta("crawl_count") == 5
