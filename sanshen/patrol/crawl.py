@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .fetch import CHALLENGE_STATUSES, DEFAULT_MAX_BYTES, DEFAULT_PER_HOST, DEFAULT_TIMEOUT, Fetcher
-from .frontier import CHECK, CRAWL, Entry, SqliteFrontier, Task
+from .frontier import CHECK, CRAWL, Entry, Frontier, SqliteFrontier, Task
 from .model import Column, Kind, Link, LinkKind, Problem, Response
 from .page import looks_like_html, normalize_url, parse_page
 from .robots import Robots
@@ -118,6 +118,23 @@ class Context:
         self.fetcher = fetcher
         self.include_subdomains = include_subdomains
         self._engine = None
+        self.frontier = None  # set by `Patrol`: where `front_pages` reads the home page's links
+        self.max_pages = DEFAULT_MAX_PAGES
+        self._front: list[str] | None = None
+
+    def front_pages(self, limit: int) -> list[str] | None:
+        """The first ``limit`` internal pages the home page links to, from the home page's record in
+        the frontier (so every worker of a patrol gets the same list); None before the home page is done."""
+        if self._front is None and self.frontier is not None:
+            rec = self.frontier.record(self.site_url)
+            if rec is not None and rec.get("links") is not None:
+                pages: dict[str, None] = {}
+                for url, kind, *_ in rec["links"]:
+                    if kind in (LinkKind.PAGE.value, LinkKind.FRAME.value) and url != self.site_url and \
+                            self.is_internal(url):
+                        pages.setdefault(url, None)
+                self._front = list(pages)
+        return self._front[:limit] if self._front is not None else None
 
     @property
     def engine(self):
@@ -152,16 +169,20 @@ class Context:
 
 
 def _problem_to_record(p: Problem, check: str, resource: bool = False) -> dict:
-    return {
+    d = {
         "check": check, "kind": p.kind.value, "url": p.url, "detail": p.detail, "severity": p.severity,
         "found_on": list(p.found_on), "finding": p.finding, "facts": p.facts, "resource": resource,
     }
+    if p.owner:
+        d["owner"] = p.owner
+    return d
 
 
 def _problem_from_record(d: dict) -> Problem:
     return Problem(
         kind=Kind(d["kind"]), url=d["url"], detail=d.get("detail", ""), severity=d.get("severity", "medium"),
         found_on=list(d.get("found_on") or []), finding=d.get("finding"), facts=dict(d.get("facts") or {}),
+        owner=d.get("owner"),
     )
 
 
@@ -170,9 +191,13 @@ def _check_name(check) -> str:
 
 
 def merge_problems(problems: Iterable[Problem]) -> list[Problem]:
-    """One problem per `Problem.key()`, the pages it was found on merged (first-seen order kept)."""
+    """One problem per `Problem.key()`, the pages it was found on merged (first-seen order kept).
+
+    Problems repeated over pages (`Problem.owner`) first get one owner page (`resolve_owners`)."""
+    from .checks._common import resolve_owners
+
     out: dict[tuple, Problem] = {}
-    for p in problems:
+    for p in resolve_owners(list(problems)):
         try:
             key = p.key()
             hash(key)
@@ -202,7 +227,7 @@ class Patrol:
         self,
         site_url: str,
         *,
-        frontier: SqliteFrontier,
+        frontier: Frontier,
         fetcher: Fetcher,
         checks: list,
         allowed_hosts: Iterable[str] | None = None,
@@ -238,6 +263,8 @@ class Patrol:
             home, hosts, as_of or dt.date.today(), frontier.baselines(), self.options, fetcher,
             include_subdomains=self.options.get("include_subdomains", True),
         )
+        self.ctx.frontier = frontier
+        self.ctx.max_pages = max_pages
         self.robots = Robots(fetcher, obey=self.options.get("obey_robots", True), agent="Sanshen-Patrol")
         # Conditional requests only when every check may skip an unchanged page.
         self.every_page = [c for c in checks if not getattr(c, "skip_unchanged", True)]
@@ -249,39 +276,85 @@ class Patrol:
     # ---- the loop --------------------------------------------------------------------------
 
     async def run(self) -> PatrolResult:
+        """Crawl until the frontier is empty (shared with any other workers), then finish."""
         started = time.monotonic()
+        await self.crawl()
+        return await self.finalize(started=started)
+
+    def seed(self) -> None:
         f = self.frontier
-        f.release(self.worker_id)  # this worker restarting: its own unfinished claims come back now
         if f.get_meta("site") is None:
             f.set_meta("site", self.home)
         f.set_meta("status", "running")
         f.add([Entry(self.home, 0, CRAWL, link_kind=LinkKind.PAGE.value)], crawl_limit=self.max_pages)
-        in_flight: set[asyncio.Task] = set()
-        while True:
-            if len(in_flight) < self.concurrency:
-                for task in f.claim(self.worker_id, self.concurrency - len(in_flight), self.lease_seconds):
-                    in_flight.add(asyncio.create_task(self._guarded(task)))
-            if not in_flight:
-                if f.pending_count() == 0:
+
+    async def crawl(self, *, stop=None) -> None:
+        """This worker's part of the patrol: claim, process, complete, until nothing is waiting or
+        claimed by anyone (expired leases of dead workers are claimed again). Leases of the tasks in
+        flight are renewed every third of ``lease_seconds``. ``stop()`` true ends the loop early."""
+        f = self.frontier
+        f.release(self.worker_id)  # this worker restarting: its own unfinished claims come back now
+        self.seed()
+        in_flight: dict[asyncio.Task, Task] = {}
+        renewed = time.monotonic()
+        try:
+            while True:
+                if stop is not None and stop():
                     break
-                await asyncio.sleep(0.5)  # other workers hold the remaining leases
-                continue
-            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            for t in done:
-                t.result()
+                if len(in_flight) < self.concurrency:
+                    for task in f.claim(self.worker_id, self.concurrency - len(in_flight), self.lease_seconds):
+                        in_flight[asyncio.create_task(self._guarded(task))] = task
+                if not in_flight:
+                    if f.pending_count() == 0:
+                        break
+                    await asyncio.sleep(min(0.5, self.lease_seconds / 4))  # other workers hold the remaining leases
+                    continue
+                done, _ = await asyncio.wait(in_flight, timeout=max(0.05, self.lease_seconds / 3),
+                                             return_when=asyncio.FIRST_COMPLETED)
+                for t in done:
+                    in_flight.pop(t)
+                    t.result()
+                if time.monotonic() - renewed >= self.lease_seconds / 3:
+                    renewed = time.monotonic()
+                    for task in in_flight.values():
+                        f.extend(task, self.lease_seconds)
+        finally:
+            for t in in_flight:
+                t.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def finalize(self, *, started: float | None = None) -> PatrolResult:
+        """Site-wide verdicts over every completed page (run once, by whoever finishes the patrol):
+        each check's state is rebuilt from the pages' records (`SiteCheck.restore`), then ``finish``."""
+        f = self.frontier
+        states: dict[str, list[dict]] = {}
+        from .checks.base import SiteCheck
+
+        wanted = {_check_name(c) for c in self.checks
+                  if getattr(type(c), "restore", SiteCheck.restore) is not SiteCheck.restore}
+        if wanted:
+            for _url, _kind, rec in f.records():
+                for name, state in (rec.get("states") or {}).items():
+                    if name in wanted:
+                        states.setdefault(name, []).append(state)
         finish_problems: list[Problem] = []
         for check in self.checks:
+            name = _check_name(check)
             try:
+                if name in wanted:
+                    check.restore(states.get(name, []))
                 finish_problems += await check.finish(self.ctx) or []
             except Exception:
                 self.stats["task_errors"] += 1
-                self.stats.setdefault("errors", []).append(f"{_check_name(check)}.finish: {traceback.format_exc(-1)}")
+                self.stats.setdefault("errors", []).append(f"{name}.finish: {traceback.format_exc(-1)}")
         f.set_meta("status", "finished")
         result = self._result(finish_problems)
         result.stats.update(self.stats)
-        result.stats["elapsed"] = round(time.monotonic() - started, 3)
-        minutes = result.stats["elapsed"] / 60 or 1e-9
-        result.stats["pages_per_minute"] = round(self.stats["pages"] / minutes, 1)
+        if started is not None:
+            result.stats["elapsed"] = round(time.monotonic() - started, 3)
+            minutes = result.stats["elapsed"] / 60 or 1e-9
+            result.stats["pages_per_minute"] = round(self.stats["pages"] / minutes, 1)
         return result
 
     def _result(self, finish_problems: list[Problem]) -> PatrolResult:
@@ -293,11 +366,25 @@ class Patrol:
                 pages += 1
             for d in rec.get("problems", []):
                 p = _problem_from_record(d)
+                if p.owner:
+                    problems.append(p)  # its owner is chosen below, over every page it was seen on
+                    continue
                 if p.url == url and p.found_on:
                     # Pages that link here, including those found after this task was done.
                     p.found_on = list(dict.fromkeys([*p.found_on, *f.found_on(url)]))
                 problems.append(p)
         problems += finish_problems
+        from .checks._common import resolve_owners
+
+        owners: set[str] = set()
+        for p in resolve_owners(problems):
+            if p.owner:
+                owners.add(p.url)
+        linking = {url: f.found_on(url) for url in owners}
+        for p in problems:
+            if p.owner and p.found_on:
+                # Pages that link to the owner, as for any problem reported on its own page.
+                p.found_on = list(dict.fromkeys([*p.found_on, *linking.get(p.url, [])]))
         columns: list[Column] = []
         for check in self.checks:
             cols = getattr(check, "columns", None)
@@ -330,7 +417,8 @@ class Patrol:
         else:
             await self._check(task, link, found_on)
 
-    async def _run_checks(self, method: str, *args, skip: frozenset[str] = frozenset(), resource: bool = False):
+    async def _run_checks(self, method: str, *args, skip: frozenset[str] = frozenset(), resource: bool = False,
+                          states: dict | None = None):
         records: list[dict] = []
         for check in self.checks:
             name = _check_name(check)
@@ -338,6 +426,10 @@ class Patrol:
                 continue
             began = time.monotonic()
             found = await getattr(check, method)(*args, self.ctx) or []
+            if states is not None:
+                state = check.page_state(args[0]) if hasattr(check, "page_state") else None
+                if state is not None:
+                    states[name] = state
             took = time.monotonic() - began
             self.stats["check_seconds"] += took
             self.stats["check_seconds_max"] = max(self.stats["check_seconds_max"], took)
@@ -390,12 +482,15 @@ class Patrol:
                 keep = {_check_name(c) for c in self.every_page}
                 skip = frozenset(_check_name(c) for c in self.checks) - keep
                 carried = [d for d in prev.problems if d.get("check") not in keep]
-            problems = carried + await self._run_checks("on_page", page, skip=skip)
+            states: dict[str, dict] = {}
+            problems = carried + await self._run_checks("on_page", page, skip=skip, states=states)
             links = [[lk.url, lk.kind.value, lk.text, lk.hidden] for lk in page.links]
             record.update(
                 page=True, unchanged=unchanged, hash=digest, problems=problems,
                 etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
             )
+            if states:
+                record["states"] = states
         else:
             if response.status is None:
                 self.stats["fetch_errors"] += 1
@@ -465,7 +560,7 @@ async def run_patrol(
     max_pages: int = DEFAULT_MAX_PAGES,
     max_depth: int = DEFAULT_MAX_DEPTH,
     as_of: dt.date | None = None,
-    frontier: SqliteFrontier | None = None,
+    frontier: Frontier | None = None,
     state: str | os.PathLike | None = None,
     checks: list | None = None,
     options: dict | None = None,

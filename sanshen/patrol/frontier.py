@@ -92,6 +92,26 @@ class Frontier(Protocol):
 
     def previous(self, url: str) -> Previous | None: ...
 
+    def extend(self, task: Task, lease_seconds: float) -> bool:
+        """Renew a lease still held; False when it was lost."""
+        ...
+
+    def release(self, worker_id: str | None = None) -> int: ...
+
+    def record(self, url: str) -> dict | None: ...
+
+    def records(self) -> Iterable[tuple[str, str, dict]]:
+        """``(url, kind, record)`` of every completed task."""
+        ...
+
+    def get_meta(self, key: str, default=None): ...
+
+    def set_meta(self, key: str, value) -> None: ...
+
+    def baselines(self):
+        """The tampering baselines (`checks.base.Baselines`)."""
+        ...
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -127,6 +127,10 @@ class Problem:
     finding: dict | None = None  # the engine finding, for kind == content
     # Machine-readable facts a platform or scorer may use (status, link kind, column, dates…).
     facts: dict = field(default_factory=dict)
+    # A problem repeated over pages (a template block): {"sig", "page", "depth", "finding", "detail"} of the
+    # page this emission was seen on; `_common.resolve_owners` picks one owner for all emissions of a
+    # signature, whichever worker saw which page. Not part of the JSON contract nor of `key()`.
+    owner: dict | None = None
 
     def key(self) -> tuple:
         """Identity across patrols: the same problem found again is not a new one."""

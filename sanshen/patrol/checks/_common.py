@@ -6,6 +6,7 @@ page and its findings; :func:`analyse` computes them once and keeps the last few
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -187,3 +188,38 @@ The home page is crawled first, so whatever it carries is owned by it.
         if known is None:
             known = self.owner[signature] = (page_url, finding)
         return known
+
+    @staticmethod
+    def candidate(signature: object, page_url: str, depth: int = 0, finding: dict | None = None,
+                  detail: str = "") -> dict:
+        """This page as a candidate owner (`Problem.owner`). Workers of one patrol each keep their own
+        `Owners`; `resolve_owners` then picks, among every page the signature was seen on, the
+        shallowest (then the first URL in sort order), so the result does not depend on who saw what."""
+        sig = hashlib.sha1(repr(signature).encode("utf-8")).hexdigest()[:20]
+        return {"sig": sig, "page": page_url, "depth": int(depth), "finding": finding, "detail": detail}
+
+
+def resolve_owners(problems: list) -> list:
+    """Give every emission of one (kind, owner signature) the same owner: the candidate page with the
+    smallest (depth, URL). Problems without `owner` are left as they are. Returns the list."""
+    best: dict[tuple, dict] = {}
+    for p in problems:
+        cand = getattr(p, "owner", None)
+        if not cand:
+            continue
+        group = (p.kind, cand["sig"])
+        known = best.get(group)
+        if known is None or (cand["depth"], cand["page"]) < (known["depth"], known["page"]):
+            best[group] = cand
+    for p in problems:
+        cand = getattr(p, "owner", None)
+        if not cand:
+            continue
+        chosen = best[(p.kind, cand["sig"])]
+        p.url = chosen["page"]
+        if p.finding is not None or chosen.get("finding") is not None:
+            p.finding = chosen.get("finding")
+        if chosen.get("detail"):
+            p.detail = chosen["detail"]
+        p.owner = chosen
+    return problems

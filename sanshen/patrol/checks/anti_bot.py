@@ -75,11 +75,14 @@ class AntiBotCheck(SiteCheck):
         host = (urlsplit(response.url).hostname or "").lower()
         owner, _ = self.owners((host, what), response.url)
         where = "本站" if ctx.is_internal(response.url) else f"外部网站 {host}"
-        if what == "challenge":
-            detail = f"访问验证拦截，未计为死链：{where}返回访问验证页（WAF/反爬挑战），如 {owner}"
-        else:
-            detail = f"请求过于频繁被限流（HTTP 429），未计为死链：{where}，如 {owner}"
+
+        def detail(example: str) -> str:
+            if what == "challenge":
+                return f"访问验证拦截，未计为死链：{where}返回访问验证页（WAF/反爬挑战），如 {example}"
+            return f"请求过于频繁被限流（HTTP 429），未计为死链：{where}，如 {example}"
+
         return [Problem(
-            kind=Kind.ANTI_BOT, url=owner, detail=detail, severity="low", found_on=list(found_on),
+            kind=Kind.ANTI_BOT, url=owner, detail=detail(owner), severity="low", found_on=list(found_on),
             facts={"key": f"{host}:{what}", "host": host, "reason": what, "status": response.status},
+            owner=Owners.candidate((host, what), response.url, 0, None, detail(response.url)),
         )]

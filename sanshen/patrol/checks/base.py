@@ -53,3 +53,16 @@ class SiteCheck:
 
     async def finish(self, ctx: PatrolContext) -> list[Problem]:
         return []
+
+    # State that must survive workers. A check that aggregates over pages (columns) returns, for the
+    # page it has just seen in ``on_page``, a JSON-able dict (``page_state``); the crawler stores it in
+    # the page's completion record. Before ``finish``, whoever finishes the patrol (one process, or
+    # the worker that ends a patrol shared by many, or a patrol resumed after a crash) calls
+    # ``restore`` with the states of every completed page, so ``finish`` judges the whole site.
+
+    def page_state(self, page: Page) -> dict | None:
+        return None
+
+    def restore(self, states: list[dict]) -> None:
+        """Rebuild the check's cross-page state from every page's ``page_state`` (any order)."""
+        return None

@@ -16,12 +16,23 @@ It must see its sample whether or not the page changed (the variants can change 
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from sanshen.engine.families.link import urls_in
 
 from ..model import Kind, Page, Problem
-from ._common import Analysis, analyse, analyse_bytes, bad_host, domain_lists, host, response_is_html, spam_words
+from ._common import (
+    Analysis,
+    analyse,
+    analyse_bytes,
+    bad_host,
+    domain_lists,
+    host,
+    is_home,
+    response_is_html,
+    spam_words,
+)
 from .base import PatrolContext, SiteCheck
 
 BAIDUSPIDER = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
@@ -55,17 +66,47 @@ class CloakingCheck(SiteCheck):
         self.sampled = 0
         self.front = 0
 
+    def _chosen(self, page: Page, ctx, options: dict) -> bool:
+        """The home page; the first ``cloaking_front`` pages the home page links to; a sample of deeper pages.
+
+        Under the crawler (``ctx.front_pages``), the choice depends on the page alone, not on which
+        pages this process happened to see first, so workers sharing a patrol sample the same pages:
+        the front pages are read from the home page's links (the first ``cloaking_front +
+        cloaking_sample``), deeper pages are chosen by a hash of their URL (about ``cloaking_sample``
+        per ``ctx.max_pages`` pages). Without it, first come, first sampled. A page redirected to the
+        home page is not sampled again.
+        """
+        front_limit = int(options.get("cloaking_front", DEFAULT_FRONT))
+        sample = int(options.get("cloaking_sample", DEFAULT_SAMPLE))
+        if page.is_home:
+            return True
+        final = page.response.final_url if page.response is not None else ""
+        if final and final != page.url and is_home(final, ctx):
+            return False  # an old address sent to the home page: the home page itself is checked
+        front_pages = getattr(ctx, "front_pages", None)
+        # The pages the home page links to: the first ``cloaking_front``, and as many more as the deep
+        # sample would take (first come, first sampled took them, the home page's links coming first).
+        front = front_pages(front_limit + sample) if callable(front_pages) else None
+        if front is None:
+            if page.depth <= 1 and self.front < front_limit:
+                self.front += 1
+                return True
+            if self.sampled < sample:
+                self.sampled += 1
+                return True
+            return False
+        if page.url in front:
+            return True
+        if sample <= 0:
+            return False
+        every = max(1, int(getattr(ctx, "max_pages", 0) or 0) // sample)
+        return int(hashlib.sha1(page.url.encode("utf-8")).hexdigest()[:12], 16) % every == 0
+
     async def on_page(self, page: Page, ctx: PatrolContext) -> list[Problem]:
         options = ctx.options or {}
         if options.get("cloaking", True) is False:
             return []
-        if page.is_home:
-            pass
-        elif page.depth <= 1 and self.front < int(options.get("cloaking_front", DEFAULT_FRONT)):
-            self.front += 1
-        elif self.sampled < int(options.get("cloaking_sample", DEFAULT_SAMPLE)):
-            self.sampled += 1
-        else:
+        if not self._chosen(page, ctx, options):
             return []
         normal = analyse(page, ctx)
         if normal is None:

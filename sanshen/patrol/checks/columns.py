@@ -155,40 +155,81 @@ class ColumnsCheck(SiteCheck):
         self.home_dates: list[dt.date] = []
         self.home_url: str | None = None
         self.columns: list[Column] = []
+        self._states: dict[str, dict] = {}  # page URL → its state, until the crawler takes it
 
     async def on_page(self, page: Page, ctx: PatrolContext) -> list[Problem]:
+        state = self._read(page, ctx)
+        if state is not None:
+            self._states[page.url] = state
+            self._apply(state)
+        return []
+
+    def page_state(self, page: Page) -> dict | None:
+        return self._states.pop(page.url, None)
+
+    def restore(self, states: list[dict]) -> None:
+        """Columns, article dates and the home page's dates from every page's state: the same
+        verdicts whichever worker saw which page, and nothing lost when a patrol is resumed."""
+        self.found, self.article_dates, self.home_dates, self.home_url = {}, {}, [], None
+        for state in states:
+            if state:
+                self._apply(state)
+
+    def _read(self, page: Page, ctx: PatrolContext) -> dict | None:
+        """What this page tells about the site's columns (JSON-able)."""
         if page.response is not None and not page.response.ok:
-            return []
+            return None
         groups = list_groups(page.html, page.url, ctx.as_of)
         if page.is_home or is_home(page.url, ctx):
-            self.home_url = page.url
-            self.home_dates = [d for g in groups for d in g.dates if d is not None]
-            return []
+            return {"home": page.url, "dates": [d.isoformat() for g in groups for d in g.dates if d is not None]}
         main = groups[0] if groups else None
         paged = bool(_PAGINATION.search(page.text))
         is_list = main is not None and (main.dated >= MIN_DATED or (paged and len(main.hrefs) >= MIN_PAGED))
         published = pub_date(page.metas, page.text, ctx.as_of)
         if not is_list:
             if published is not None:
-                self.article_dates[page.url] = published
-                if page.response is not None:
-                    self.article_dates[page.response.final_url] = published
-                return []
+                urls = [page.url]
+                if page.response is not None and page.response.final_url != page.url:
+                    urls.append(page.response.final_url)
+                return {"article": urls, "date": published.isoformat()}
             named = breadcrumb(page.text) or page.metas.get("columnname")
             if named and (_BLANK.search(page.text) or (paged and not groups)):
                 name = column_name(page)
-                self.found.setdefault(_column_key(page.url, name), _Found(page.url, name, blank=True))
-            return []
+                return {"blank": list(_column_key(page.url, name)), "name": name, "url": page.url}
+            return None
         name = column_name(page)
-        found = self.found.setdefault(_column_key(page.url, name), _Found(page.url, name))
-        found.blank = False
-        if page.depth < 0 or len(found.url) > len(page.url):
-            found.url = page.url
-        for href, date in zip(main.hrefs, main.dates, strict=True):
-            if href not in found.hrefs:
-                found.hrefs.append(href)
-                found.dates.append(date)
-        return []
+        return {"list": list(_column_key(page.url, name)), "name": name, "url": page.url, "hrefs": main.hrefs,
+                "dates": [d.isoformat() if d is not None else None for d in main.dates]}
+
+    def _apply(self, state: dict) -> None:
+        if "home" in state:
+            self.home_url = state["home"]
+            self.home_dates = [dt.date.fromisoformat(d) for d in state.get("dates", [])]
+        elif "article" in state:
+            date = dt.date.fromisoformat(state["date"])
+            for url in state["article"]:
+                self.article_dates[url] = date
+        elif "blank" in state:
+            key = (state["blank"][0], state["blank"][1])
+            found = self.found.setdefault(key, _Found(state["url"], state["name"], blank=True))
+            self._prefer(found, state["url"])
+        elif "list" in state:
+            key = (state["list"][0], state["list"][1])
+            found = self.found.setdefault(key, _Found(state["url"], state["name"]))
+            found.blank = False
+            self._prefer(found, state["url"])
+            known = set(found.hrefs)
+            for href, date in zip(state["hrefs"], state["dates"], strict=True):
+                if href not in known:
+                    known.add(href)
+                    found.hrefs.append(href)
+                    found.dates.append(dt.date.fromisoformat(date) if date else None)
+
+    @staticmethod
+    def _prefer(found: _Found, url: str) -> None:
+        """A column's address: the shortest URL of its pages (page 1, not index_3.html); ties by sort order."""
+        if (len(url), url) < (len(found.url), found.url):
+            found.url = url
 
     async def finish(self, ctx: PatrolContext) -> list[Problem]:
         custom = ctx.options.get("column_periods") or {}

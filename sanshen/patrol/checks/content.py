@@ -80,12 +80,14 @@ class ContentCheck(SiteCheck):
             seen.add((f.rule, f.text))
             block = _block(analysis.seg_text(seg)) if seg is not None else ""
             signature = (f.rule, f.text, block)
-            owner, finding = self.owners(signature, page.url, f.to_dict())
+            own = f.to_dict()
+            owner, finding = self.owners(signature, page.url, own)
             problems.append(Problem(
                 kind=Kind.CONTENT, url=owner, detail=f.message, severity=f.severity, found_on=[page.url],
                 finding=finding,
                 facts={"key": f"{f.rule}|{f.text}", "category": f.category, "rule": f.rule, "segment": kind,
                        "locator": (seg.attrs.get("locator", "") if seg is not None else "")},
+                owner=Owners.candidate(signature, page.url, page.depth, own),
             ))
         return problems
 

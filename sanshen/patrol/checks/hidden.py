@@ -119,8 +119,10 @@ class HiddenLinksCheck(SiteCheck):
         for kind, severity, detail, finding, facts in injected(analysis, page.url, ctx):
             signature = (kind.value, facts["reason"] if kind == Kind.HIDDEN_LINK else "", *sorted(facts["hosts"]), "|",
                          *sorted(facts["words"]), facts.get("where", ""))
+            own = finding
             owner, finding = self.owners(signature, page.url, finding)
             key = " ".join(signature)
             problems.append(Problem(kind=kind, url=owner, detail=detail, severity=severity, found_on=[page.url],
-                                    finding=finding, facts={**facts, "key": key}))
+                                    finding=finding, facts={**facts, "key": key},
+                                    owner=Owners.candidate(signature, page.url, page.depth, own, detail)))
         return problems
