@@ -29,6 +29,9 @@ Everything that differs between machines comes from the environment:
 | `SANSHEN_DORMANT_DISABLE_AFTER_DAYS` | days after the flag before a still unused account is disabled | `30` |
 | `SANSHEN_CELERY_BROKER` | Celery broker of the review jobs, e.g. `redis://127.0.0.1:6379/0` | none (in-process) |
 | `SANSHEN_CELERY_RESULT_BACKEND` | where Celery keeps task results | the broker |
+| `SANSHEN_PATROL_WORKERS` | Celery tasks sharing one patrol (`sanshen.sites.tasks`) | `2` |
+| `SANSHEN_PATROL_LEASE_SECONDS` | how long a patrol worker's claim on a URL lasts (renewed while alive) | `300` |
+| `SANSHEN_PATROL_CONCURRENCY` | pages in flight per patrol worker | `8` |
 | `SANSHEN_REVIEW_REMIND_EVERY_HOURS` | a review step's deadline reminder is repeated at most this often | `12` |
 | `SANSHEN_REVIEW_REQUIRE_CHANNELS` | `1`: no submission for review without a 发布渠道 (target channel) | off |
 | `SANSHEN_SECRECY_STEPS` | default number of 保密审查 levels of a review route (a route may set its own) | `1` |
@@ -312,7 +315,16 @@ CELERY_BEAT_SCHEDULE = {
     "remind-steps": {"task": "sanshen.review.remind_steps", "schedule": 15 * 60.0},
     # Daily and idempotent: last month's archives appear on the 1st, or as soon as the machine is up.
     "monthly-archives": {"task": "sanshen.review.monthly_archives", "schedule": 6 * 3600.0},
+    # Patrols (sanshen/sites/tasks.py): what the `patrol_due` command does, on the workers.
+    "patrols-due": {"task": "sanshen.sites.patrols_due", "schedule": 5 * 60.0},
+    "probe-sites": {"task": "sanshen.sites.probe_sites", "schedule": 60.0},
 }
+# Patrols on Celery: how many `patrol_work` tasks share one patrol, how long a worker's claim on a
+# URL lasts before another worker may take it (a dead worker's pages come back after this; live
+# workers renew their claims every third of it), and pages in flight per worker.
+SANSHEN_PATROL_WORKERS = int(os.environ.get("SANSHEN_PATROL_WORKERS", "2"))
+SANSHEN_PATROL_LEASE_SECONDS = float(os.environ.get("SANSHEN_PATROL_LEASE_SECONDS", "300"))
+SANSHEN_PATROL_CONCURRENCY = int(os.environ.get("SANSHEN_PATROL_CONCURRENCY", "8"))
 # Deadline reminders: a step is reminded at most once per this many hours.
 SANSHEN_REVIEW_REMIND_EVERY_HOURS = float(os.environ.get("SANSHEN_REVIEW_REMIND_EVERY_HOURS", "12"))
 # Submission needs at least one 发布渠道 (target channel) when on; off by default.

@@ -22,3 +22,4 @@ class SitesConfig(AppConfig):
                                                                   "undated_items"))
         if load_demo_sites not in demo.EXTRA_STEPS:
             demo.EXTRA_STEPS.append(load_demo_sites)
+        from . import tasks  # noqa: F401  (registers the patrol tasks with the Celery app)

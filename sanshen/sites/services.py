@@ -305,7 +305,7 @@ def record_patrol(site: Site, run: PatrolRun, result, *, complete: bool | None =
         run.pages_crawled = int(getattr(result, "pages_crawled", run.pages_crawled) or 0)
         run.problems_found = len(merged)
         run.complete = complete
-        if run.state in (RunState.QUEUED, RunState.RUNNING):
+        if run.state in (RunState.QUEUED, RunState.RUNNING, RunState.FINISHING):
             run.state = RunState.DONE
         run.finished_at = run.finished_at or now
         run.save()
@@ -536,7 +536,7 @@ def probe_site(site: Site, *, timeout: float = 30.0) -> Probe:
 
 
 def active_run(site: Site) -> PatrolRun | None:
-    return site.runs.filter(state__in=(RunState.QUEUED, RunState.RUNNING)).first()
+    return site.runs.filter(state__in=(RunState.QUEUED, RunState.RUNNING, RunState.FINISHING)).first()
 
 
 def start_patrol(site: Site, user=None) -> PatrolRun:
@@ -717,11 +717,20 @@ def run_patrol_now(site: Site, user=None, *, crawl: Callable | None = None) -> P
 
 
 def launch_run(run: PatrolRun) -> None:
-    """Run a queued patrol in a background thread of this process (until Celery workers take it
-    over); the page follows its progress through the database."""
+    """Start a queued patrol without waiting for it; the page follows its progress through the
+    database. With a Celery broker (`SANSHEN_CELERY_BROKER`) the workers run it
+    (`sanshen.sites.tasks.patrol_site`, the patrol shared by `SANSHEN_PATROL_WORKERS` of them);
+    without one, a background thread of this process runs it."""
     import threading
 
     from django.db import connections
+
+    if getattr(settings, "SANSHEN_CELERY_BROKER", None):
+        from .tasks import patrol_site
+
+        site_id, run_id = run.site_id, run.pk
+        transaction.on_commit(lambda: patrol_site.delay(site_id, run_id=run_id))
+        return
 
     def work() -> None:
         try:
@@ -745,7 +754,7 @@ def cancel_run(run: PatrolRun, user) -> PatrolRun:
 
 def _expire_stale_runs(now: dt.datetime) -> int:
     return PatrolRun.objects.filter(
-        state__in=(RunState.QUEUED, RunState.RUNNING), created_at__lt=now - STALE_RUN
+        state__in=(RunState.QUEUED, RunState.RUNNING, RunState.FINISHING), created_at__lt=now - STALE_RUN
     ).update(state=RunState.FAILED, finished_at=now, error="巡检超时未结束，已中止。")
 
 
