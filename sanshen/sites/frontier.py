@@ -12,8 +12,10 @@ uses): ``add``, ``claim``, ``complete``, ``extend``, ``release``, counts, ``foun
 - **Completing** is ``UPDATE … SET state = done WHERE id = ? AND state = claimed AND lease_token = ?``:
   exactly one completion per URL; a worker whose lease ran out and was re-claimed elsewhere writes
   nothing (``complete`` returns False). The links it found are added in the same transaction.
-- **Adding** takes a row lock on the `PatrolRun` on PostgreSQL (one adder at a time per patrol, so the
-  page limit and the ``found_on`` lists are exact); on SQLite the write lock does the same.
+- **Adding**, completing and the lease heartbeat take a row lock on the `PatrolRun` first on
+  PostgreSQL (one writer of several URL rows at a time per patrol: the page limit and ``found_on``
+  lists are exact, and no two transactions lock URL rows in opposite orders — no deadlocks); on
+  SQLite the write lock does the same. A transaction the database still gives up on is run again.
 - **The previous patrol** (incremental patrols: ETag/Last-Modified/content hash, links, problems) is
   the site's last finished run whose URLs are still stored (``run.meta["previous_run"]``, chosen once
   by `prepare`); tampering **baselines** are per site (`PatrolBaseline`), kept from patrol to patrol.
@@ -33,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -60,6 +62,18 @@ def _json(value):
     """JSON-able (dates as text) and without NUL characters (PostgreSQL's jsonb refuses them)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return json.loads(text.replace("\\u0000", ""))
+
+
+def _retrying(work: Callable, attempts: int = 5):
+    """Run a transaction again when the database gave up on it (a deadlock victim, SQLite busy)."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2 ** attempt)
+    return None
 
 
 def prepare(run: PatrolRun, *, home: str, as_of: str) -> dict:
@@ -129,10 +143,36 @@ class DbFrontier:
         """Run any ORM code on the frontier's database thread (from the crawler's event loop)."""
         return self._call(fn, *args, **kwargs)
 
+    def heartbeat(self, worker_id: str, lease_seconds: float) -> None:
+        """Renew every lease of ``worker_id`` every quarter of ``lease_seconds`` from a thread of its own
+        (its own connection) until ``close()``: a worker whose event loop is busy with a long page keeps
+        its claims while the process lives; a dead process's claims expire and go to the others."""
+        stop = self._beat_stop = threading.Event()
+        owner = worker_id[:200]
+
+        def beat() -> None:
+            try:
+                while not stop.wait(max(0.2, lease_seconds / 4)):
+                    try:
+                        with transaction.atomic():
+                            self._lock_run()
+                            self._urls().filter(state=CLAIMED, lease_owner=owner).update(
+                                lease_until=time.time() + lease_seconds)
+                    except Exception:  # a locked database now and then: the next beat renews
+                        continue
+            finally:
+                connection.close()
+
+        self._beat = threading.Thread(target=beat, name=f"frontier-{self.run_id}-heartbeat", daemon=True)
+        self._beat.start()
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if getattr(self, "_beat", None) is not None:
+            self._beat_stop.set()
+            self._beat.join(timeout=30)
         try:
             self._call(lambda: connection.close())  # the database thread's own connection
         finally:
@@ -176,7 +216,7 @@ class DbFrontier:
                     new += self._add_in(entries[i:i + BATCH], crawl_limit)
             return new
 
-        return self._call(work) if entries else 0
+        return self._call(_retrying, work) if entries else 0
 
     def _lock_run(self) -> None:
         if connection.features.has_select_for_update:
@@ -310,6 +350,7 @@ class DbFrontier:
 
         def work() -> bool:
             with transaction.atomic():
+                self._lock_run()  # first, as every writer of several URL rows does: no lock-order deadlock
                 done = PatrolUrl.objects.filter(pk=task.id, state=CLAIMED, lease_token=task.token).update(
                     state=DONE, record=data, lease_until=None)
                 if done != 1:
@@ -318,7 +359,7 @@ class DbFrontier:
                     self._add_in(entries[i:i + BATCH], crawl_limit)
             return True
 
-        return self._call(work)
+        return self._call(_retrying, work)
 
     # ---- counts and reads ----------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ def _work(run, worker_id: str) -> dict:
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else timezone.localdate()
     frontier = DbFrontier(run)
     lease = _lease_seconds()
+    frontier.heartbeat(worker_id, lease)
     last_look = [0.0]
     stopped = [False]
 

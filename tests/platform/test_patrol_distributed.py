@@ -79,9 +79,9 @@ def reference(server, tmp_path_factory):
     elapsed = time.monotonic() - started
     fetches = Counter(_fetch_key(e) for e in server.log if e.path != "/robots.txt")
     with SqliteFrontier(state) as frontier:
-        urls = {url for url, _kind, _rec in frontier.records()}
+        records = {url: rec for url, _kind, rec in frontier.records()}
         assert frontier.pending_count() == 0
-    return {"result": result, "urls": urls, "fetches": fetches, "elapsed": elapsed}
+    return {"result": result, "urls": set(records), "records": records, "fetches": fetches, "elapsed": elapsed}
 
 
 def _options() -> dict:
@@ -113,8 +113,15 @@ def _assert_same_as_reference(site, run, reference) -> list:
     urls = [url for url, _state, _rec in rows]
     assert len(urls) == len(set(urls))  # one row per URL (unique constraint), so one completion each
     assert {state for _url, state, _rec in rows} == {UrlState.DONE}
-    assert set(urls) == reference["urls"], (set(urls) ^ reference["urls"])
+    records = {url: rec or {} for url, _state, rec in rows}
+    differ = {}  # URLs whose page/error differs from the reference, for the message
+    for url, rec in records.items():
+        ref = reference["records"].get(url)
+        if ref is not None and (bool(rec.get("page")) != bool(ref.get("page")) or rec.get("error") != ref.get("error")):
+            differ[url] = {k: (rec.get(k), ref.get(k)) for k in ("status", "error", "page", "worker")}
+    assert set(urls) == reference["urls"], (sorted(reference["urls"] - set(urls))[:5], differ)
     assert run.state == "done" and run.complete, (run.state, run.error)
+    assert differ == {}
     assert run.pages_crawled == reference["result"].pages_crawled
     found = Problem.objects.filter(site=site, last_seen_run=run)
     assert set(found.values_list("key_hash", flat=True)) == _keys(reference["result"].problems)
