@@ -133,6 +133,54 @@ def _assert_same_as_reference(site, run, reference) -> list:
     return rows
 
 
+def test_db_frontier_leases_and_exactly_once_completion(committed_db):
+    """The database frontier's contract, two instances standing for two workers."""
+    from sanshen.patrol.frontier import Entry
+    from sanshen.sites.frontier import DbFrontier
+    from sanshen.sites.models import PatrolRun, PatrolUrl, Site
+    from sanshen.units.models import Unit
+
+    home = "http://127.0.0.1:9/"
+    unit = Unit.objects.create(name="测试县人民政府", kind=Unit.Kind.COUNTY)
+    site = Site.objects.create(unit=unit, name="测试网站", home_url=home)
+    run = PatrolRun.objects.create(site=site, state="running")
+    a, b = DbFrontier(run), DbFrontier(run)
+    try:
+        assert a.add([Entry(home, 0)], crawl_limit=2) == 1
+        assert b.add([Entry(home, 0)], crawl_limit=2) == 0  # each URL once
+        (first,) = a.claim("A", 5, 0.3)
+        assert b.claim("B", 5, 0.3) == []  # leased to A
+        time.sleep(0.5)
+        (again,) = b.claim("B", 5, 30)  # A's lease ran out (A died): handed out again
+        assert (again.url, again.attempts) == (home, 2)
+        # A comes back late: its completion writes nothing, not even the links it found.
+        assert not a.complete(first, {"late": True}, add=[Entry(home + "late.html", 1, found_on=home)])
+        assert not a.known(home + "late.html")
+        links = [Entry(home + f"{n}.html", 1, found_on=home) for n in "abc"]
+        assert b.complete(again, {"page": True}, add=links, crawl_limit=2)
+        assert not b.complete(again, {"twice": True})  # exactly once
+        assert a.record(home) == {"page": True, "worker": "B"}
+        kinds = dict(PatrolUrl.objects.filter(run=run).values_list("url", "kind"))
+        assert [kinds[home + f"{n}.html"] for n in "abc"] == ["crawl", "check", "check"]  # the page limit
+        assert a.found_on(home + "a.html") == [home]
+        assert a.add([Entry(home + "a.html", 2, found_on=home + "b.html")]) == 0
+        assert a.found_on(home + "a.html") == [home, home + "b.html"]
+        assert (a.pending_count(), a.done_count()) == (3, 1)
+        claimed = a.claim("A", 10, 30)
+        assert sorted(t.url for t in claimed) == [home + f"{n}.html" for n in "abc"]
+        assert b.claim("B", 10, 30) == []
+        assert a.extend(claimed[0], 30) and not b.extend(again, 30)
+        assert a.release("A") == 3 and a.pending_count() == 3
+        a.set_meta("allowed_hosts", ["127.0.0.1"])
+        assert b.get_meta("allowed_hosts") == ["127.0.0.1"]
+        a.baselines().put(home, {"v": 1, "title": "首页"})
+        assert b.baselines().get(home) == {"v": 1, "title": "首页"}
+        assert [(url, rec["page"]) for url, _kind, rec in b.records()] == [(home, True)]
+    finally:
+        a.close()
+        b.close()
+
+
 def test_reference_patrol_finds_the_planted_kinds(reference):
     kinds = {p.kind.value for p in reference["result"].problems}
     assert kinds >= SPOT_KINDS
