@@ -243,17 +243,20 @@ class DbFrontier:
             for row in self._urls().filter(url_hash__in=list(hashes)).values(
                 "id", "url_hash", "kind", "state", "depth", "found_on")
         }
-        crawl_count = None
-        if crawl_limit is not None:
-            crawl_count = self._urls().filter(kind=CRAWL).count()
+        # The number of crawl URLs is kept in the run's meta, under the same lock (not COUNT(*) per page).
+        meta = PatrolRun.objects.filter(pk=self.run_id).values_list("meta", flat=True).first() or {}
+        counted = meta.get("crawl_count")
+        crawl_count = counted if counted is not None else self._urls().filter(kind=CRAWL).count()
+        limit = crawl_limit if crawl_limit is not None else float("inf")
+        before = crawl_count
         rows: list[PatrolUrl] = []
         for digest, url in hashes.items():
             e, pages = merged[url]
             row = existing.get(digest)
             if row is None:
                 kind = e.kind
-                if kind == CRAWL and crawl_count is not None:
-                    if crawl_count >= crawl_limit:
+                if kind == CRAWL:
+                    if crawl_count >= limit:
                         kind = CHECK
                     else:
                         crawl_count += 1
@@ -266,9 +269,8 @@ class DbFrontier:
             changes: dict = {}
             # Found again closer to home, still waiting: the shorter route (and crawled if allowed).
             if row["state"] == PENDING and e.depth < row["depth"]:
-                room = crawl_count is None or crawl_count < crawl_limit
-                upgrade = e.kind == CRAWL and row["kind"] == CHECK and room
-                if upgrade and crawl_count is not None:
+                upgrade = e.kind == CRAWL and row["kind"] == CHECK and crawl_count < limit
+                if upgrade:
                     crawl_count += 1
                 changes["depth"] = e.depth
                 if upgrade:
@@ -288,6 +290,8 @@ class DbFrontier:
                     query.update(**changes)
         if rows:
             PatrolUrl.objects.bulk_create(rows, ignore_conflicts=True)
+        if counted is None or crawl_count != before:
+            PatrolRun.objects.filter(pk=self.run_id).update(meta={**meta, "crawl_count": crawl_count})
         return len(rows)
 
     # ---- leases --------------------------------------------------------------------------------
