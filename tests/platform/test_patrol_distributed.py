@@ -355,3 +355,21 @@ def test_two_workers_share_a_patrol_and_one_is_killed(workers, server, reference
     print(f"distributed patrol: {elapsed:.1f} s, killed after {killed_at - started:.1f} s with {done_at_kill} URLs "
           f"done and {in_flight} in flight; completions {dict(completed_by)}; pages fetched again: {len(refetched)}; "
           f"single-process reference {reference['elapsed']:.1f} s")
+
+
+def test_periodic_patrol_and_probe_tasks_in_eager_mode(committed_db):
+    """`patrols_due` and `probe_sites` (the beat schedule's) do what the patrol_due command does."""
+    from sanshen.sites import tasks
+    from sanshen.sites.models import PatrolRun, Probe, Site
+    from sanshen.units.models import Unit
+
+    unit = Unit.objects.create(name="测试县人民政府", kind=Unit.Kind.COUNTY)
+    site = Site.objects.create(unit=unit, name="关停的网站", home_url="http://127.0.0.1:9/", schedule="interval",
+                               every_hours=24)
+    assert tasks.probe_sites() == {"ok": 0, "failed": 1}
+    assert Probe.objects.filter(site=site, ok=False).count() == 1
+    (run_id,) = tasks.patrols_due()
+    run = PatrolRun.objects.get(pk=run_id)
+    assert run.state == "done" and not run.complete  # the home page did not answer
+    assert set(site.problems.values_list("kind", flat=True)) == {"unavailable"}
+    assert tasks.patrols_due() == []  # not due again
