@@ -23,8 +23,9 @@ One run:
      claims and completes a sample, and reports its peak RSS and file size.
 
 Pages/s = HTML pages crawled (parsed, checked, links followed) per wall-clock second; URLs/s
-counts every URL fetched or checked. For LinkChecker, pages = distinct URLs that were parsed for
-links (they appear as a parent), URLs = distinct URLs it logged. Peak RSS = ``ru_maxrss`` of the
+counts every URL fetched or checked. For LinkChecker (whose CSV has no content type),
+pages = distinct URLs of the sites answered 200 whose path is a page rather than an attachment
+or image, URLs = distinct URLs it logged. Peak RSS = ``ru_maxrss`` of the
 measured child (``os.wait4``).
 
     python bench/bench_patrol.py                 # 50 hosts, 20,000 pages, 20 ms: the README figures
@@ -240,17 +241,27 @@ def run_linkchecker(site: Site, *, per_host: int, timeout: float) -> dict | None
             _, wall, cpu, rss = _run_child(
                 [exe, "-f", str(config), "-o", "csv", "-v", "--no-status", *site.urls], stdout=out, cwd=tmp)
         text = out_path.read_text(encoding="utf-8", errors="replace")
+    from sanshen.patrol.model import LinkKind
+    from sanshen.patrol.page import link_kind_for
+
+    origins = {u.rstrip("/") for u in site.urls}
     rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     urls: set[str] = set()
-    parents: set[str] = set()
+    pages: set[str] = set()
     for row in csv.DictReader(io.StringIO("\n".join(rows)), delimiter=";"):
-        if row.get("url"):
-            urls.add(row["url"])
-        if row.get("parentname"):
-            parents.add(row["parentname"])
-    pages = len(parents)
-    return {"wall": wall, "elapsed": wall, "cpu": cpu, "ru_maxrss_mb": rss, "peak_rss_mb": rss, "pages": pages,
-            "urls": len(urls), "threads": threads, "pages_per_s": pages / wall, "urls_per_s": len(urls) / wall}
+        url = row.get("url") or ""
+        if not url:
+            continue
+        urls.add(url)
+        # LinkChecker logs each URL once and its CSV has no content type: an HTML page is a URL of
+        # one of the sites, answered 200, whose path is a page (not an attachment, image, robots.txt),
+        # which is what Sanshen counts as a crawled page.
+        origin = "/".join(url.split("/", 3)[:3])
+        if (origin in origins and (row.get("result") or "").startswith("200") and not url.endswith("/robots.txt")
+                and link_kind_for("a", url) == LinkKind.PAGE):
+            pages.add(url)
+    return {"wall": wall, "elapsed": wall, "cpu": cpu, "ru_maxrss_mb": rss, "peak_rss_mb": rss, "pages": len(pages),
+            "urls": len(urls), "threads": threads, "pages_per_s": len(pages) / wall, "urls_per_s": len(urls) / wall}
 
 
 # ---- the frontier --------------------------------------------------------------------------------
@@ -315,7 +326,8 @@ def machine() -> dict:
 
 
 def run(*, hosts: int, pages: int, latency_ms: float, per_host: int = 4, timeout: float = 15.0,
-        linkchecker: bool = True, frontier_urls: int = 1_000_000, processes: tuple[int, ...] = (1,)) -> dict:
+        linkchecker: bool = True, frontier_urls: int = 1_000_000, processes: tuple[int, ...] = (1,),
+        sanshen: bool = True) -> dict:
     """Everything, as a dict (``main`` prints it). The smoke test calls this with small numbers."""
     report: dict = {"hosts": hosts, "pages_target": pages, "latency_ms": latency_ms, "per_host": per_host,
                     "timeout": timeout, "machine": machine()}
@@ -323,7 +335,7 @@ def run(*, hosts: int, pages: int, latency_ms: float, per_host: int = 4, timeout
     with Site(hosts, pages, latency_ms) as site:
         report["site_resources"] = site.resources
         log(f"  {site.resources} resources served; patrolling with Sanshen …")
-        for n in processes:
+        for n in processes if sanshen else ():
             key = "sanshen" if n == processes[0] else f"sanshen_{n}"
             report[key] = s = run_sanshen(site, per_host=per_host, timeout=timeout, max_pages=max(10_000, pages),
                                           processes=n)
@@ -362,8 +374,7 @@ def print_report(r: dict) -> None:
         print(f"  {s['pages']} pages crawled, {s['fetches']} URLs fetched, {s['problems']} problems, "
               f"{s['task_errors']} task errors, {s['fetch_errors']} fetch errors")
         print(f"  {s['elapsed']:.1f} s wall: {s['pages_per_s']:.1f} pages/s, {s['urls_per_s']:.1f} URLs/s; "
-              f"CPU {s['cpu']:.1f} s ({1000 * s['cpu'] / max(1, s['pages']):.1f} ms/page); "
-              f"checks {s['check_seconds']} s, parsing {s['parse_seconds']} s")
+              f"CPU {s['cpu']:.1f} s ({1000 * s['cpu'] / max(1, s['pages']):.1f} ms/page)")
         each = f" ({' + '.join(map(str, s['ru_maxrss_mb_each']))} MB)" if s["processes"] > 1 else ""
         print(f"  peak RSS {s['ru_maxrss_mb']:.0f} MB{each} (target < {TARGET_RSS_MB} MB)")
         if lc:
@@ -380,7 +391,8 @@ def print_report(r: dict) -> None:
     if f:
         print(f"\nFrontier: {f['urls']:,} URLs added in {f['add_seconds']:.1f} s "
               f"({f['urls'] / max(f['add_seconds'], 1e-9):,.0f}/s); {f['completed']:,} claimed+completed in "
-              f"{f['claim_seconds']:.1f} s; file {f['file_mb']:.0f} MB, peak RSS {f['ru_maxrss_mb']:.0f} MB "
+              f"{f['claim_seconds']:.1f} s; file {f['file_mb']:.0f} MB, peak RSS {f['peak_rss_mb']:.0f} MB "
+              f"(VmHWM; ru_maxrss {f['ru_maxrss_mb']:.0f} MB) "
               f"(target < {TARGET_RSS_MB} MB)")
 
 
@@ -394,6 +406,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--timeout", type=float, default=15.0)
     p.add_argument("--frontier-urls", type=int, default=None)
     p.add_argument("--no-linkchecker", action="store_true")
+    p.add_argument("--no-sanshen", action="store_true", help="LinkChecker (and the frontier) only")
     p.add_argument("--processes", default="1,2",
                    help="patrol process counts to measure, comma-separated (sites dealt round-robin); default 1,2")
     p.add_argument("--json", action="store_true")
@@ -410,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     frontier_urls = args.frontier_urls if args.frontier_urls is not None else (100_000 if args.quick else 1_000_000)
     report = run(hosts=hosts, pages=pages, latency_ms=args.latency_ms, per_host=args.per_host, timeout=args.timeout,
                  linkchecker=not args.no_linkchecker, frontier_urls=frontier_urls,
-                 processes=tuple(int(n) for n in args.processes.split(",") if n.strip()))
+                 processes=tuple(int(n) for n in args.processes.split(",") if n.strip()), sanshen=not args.no_sanshen)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
