@@ -109,7 +109,11 @@ def test_supervisor_opens_spot_checks_edits_and_closes(org, sites):
 def test_bulletin_download_without_and_with_the_renderer(org, closed, monkeypatch):
     c = client(org["supervisor"])
     url = reverse("inspection:bulletin", args=[closed.pk, "docx"])
-    monkeypatch.setitem(sys.modules, "sanshen.inspection.bulletin", None)  # not written yet: import fails
+    import sanshen.inspection
+
+    # A deployment without the renderer module: the import fails (whatever imported it before).
+    monkeypatch.setitem(sys.modules, "sanshen.inspection.bulletin", None)
+    monkeypatch.delattr(sanshen.inspection, "bulletin", raising=False)
     missing = c.get(url)
     assert missing.status_code == 503 and "生成组件尚未安装" in missing.content.decode()
 
@@ -122,6 +126,7 @@ def test_bulletin_download_without_and_with_the_renderer(org, closed, monkeypatc
 
     fake.render_docx = render_docx
     monkeypatch.setitem(sys.modules, "sanshen.inspection.bulletin", fake)
+    monkeypatch.setattr(sanshen.inspection, "bulletin", fake, raising=False)
     response = c.get(url)
     assert response.status_code == 200 and response.content == b"PK docx bytes"
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
