@@ -20,4 +20,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanshen.config.settings")
 app = Celery("sanshen")
 # Celery's Django fix-up calls django.setup() in the worker before the tasks are imported.
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["sanshen.review", "sanshen.sites"])
+app.autodiscover_tasks(["sanshen.review", "sanshen.sites", "sanshen.inspection"])

@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE = {
     # Patrols (sanshen/sites/tasks.py): what the `patrol_due` command does, on the workers.
     "patrols-due": {"task": "sanshen.sites.patrols_due", "schedule": 5 * 60.0},
     "probe-sites": {"task": "sanshen.sites.probe_sites", "schedule": 60.0},
+    # Early warnings, rectification confirmation/escalation, annual-report reminders (idempotent).
+    "inspection-daily": {"task": "sanshen.inspection.daily", "schedule": 3600.0},
 }
 # Patrols on Celery: how many `patrol_work` tasks share one patrol, how long a worker's claim on a
 # URL lasts before another worker may take it (a dead worker's pages come back after this; live

@@ -101,11 +101,43 @@ def ping(value: str) -> dict:
 
 # Without Celery -----------------------------------------------------------------------------
 
+
+def probe_sites() -> dict:
+    """Home-page availability probes that are due (each site's own interval)."""
+    from sanshen.sites.tasks import probe_sites as probe
+
+    return probe()
+
+
+def start_due_patrols() -> list[int]:
+    """Due patrols, each started in a background thread of this process (`launch_run`), so a long
+    patrol does not hold up the other jobs."""
+    from sanshen.sites import services
+
+    started = []
+    for site in services.due_patrols():
+        run = services.start_patrol(site)
+        if run.state == "queued":
+            services.launch_run(run)
+            started.append(run.pk)
+    return started
+
+
+def inspection_daily() -> dict:
+    from sanshen.inspection.tasks import run_daily
+
+    return run_daily()
+
+
 JOBS: dict[str, tuple[Callable[[], object], float]] = {
-    # name: (job, seconds between runs)
+    # name: (job, seconds between runs). The platform's periodic work on a single machine; with
+    # Celery, CELERY_BEAT_SCHEDULE runs the same jobs on the workers.
     "deliver_webhooks": (deliver_webhooks, 60),
     "remind_steps": (remind_steps, 15 * 60),
     "monthly_archives": (monthly_archives, 6 * 3600),
+    "probe_sites": (probe_sites, 60),
+    "patrols_due": (start_due_patrols, 5 * 60),
+    "inspection_daily": (inspection_daily, 3600),
 }
 
 
