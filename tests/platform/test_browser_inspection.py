@@ -16,60 +16,24 @@ import datetime as dt
 import importlib
 import io
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from sanshen.units.models import Role
 from tests.platform.inspection_helpers import EDU, column, dead, patrol
 from tests.platform.test_browser import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CSP_REPORTER,
-    TIMEOUT_MS,
-    Tab,
     expect,
     live_db,
     playwright_driver,
     sign_in,
 )
+from tests.platform.test_browser_review import browser, open_tab  # noqa: F401 - fixtures used by name
 
 # A 1×1 PNG.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cfc0f01f0005"
     "0001ff89993d1d0000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-def browser(playwright_driver, live_db, live_server):  # noqa: F811 - fixtures imported above
-    instance = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    try:
-        yield instance
-    finally:
-        instance.close()
-
-
-@pytest.fixture
-def open_tab(browser, live_server):
-    """A factory of tabs, each in its own browser context (own cookies: one signed-in user each)."""
-    contexts = []
-
-    def open_() -> Tab:
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1366, "height": 900}, accept_downloads=True)
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.add_init_script(CSP_REPORTER)
-        page = context.new_page()
-        tab = Tab(page=page, base_url=live_server.url)
-        page.on("console", tab._console)
-        page.on("pageerror", tab._page_error)
-        return tab
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def _renderer_installed() -> bool:
@@ -96,7 +60,7 @@ def _previous_quarter(today: dt.date) -> tuple[int, int]:
     return (today.year, q - 1) if q > 1 else (today.year - 1, 4)
 
 
-def test_inspection_spot_check_bulletin_answer_and_confirmation(open_tab, tree, make_user):
+def test_inspection_spot_check_bulletin_answer_and_confirmation(open_tab, tree, make_user):  # noqa: F811
     from sanshen.accounts.testing import totp_token, verified_device
     from sanshen.inspection.models import Inspection, RectificationTask, TaskState
     from sanshen.inspection.services import quarter_end
