@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.encoding import escape_uri_path
 from django.views.decorators.http import require_POST
 
 from sanshen.sites.services import visible_sites
 from sanshen.units.services import scope_to_user
+from sanshen.web.downloads import file_response
 
 from . import services
 from .bulletin_data import bulletin_data
@@ -68,11 +68,7 @@ def _set_choices() -> list[tuple[str, str]]:
 
 
 def _attachment(data, name: str, content_type: str, *, inline: bool = False) -> HttpResponse:
-    response = HttpResponse(bytes(data or b""), content_type=content_type or "application/octet-stream")
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{escape_uri_path(name or 'file')}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(data, name, content_type, inline=inline)
 
 
 # 检查列表 / 开启 -----------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
+
+from sanshen.web.downloads import file_response
 
 from .formdata import build_form_data
 from .formdoc import FormRenderError, render_docx, render_pdf
@@ -40,12 +41,7 @@ def form_filename(item: Item, ext: str) -> str:
 
 
 def attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    # Non-ASCII names go into filename*=utf-8''… (RFC 5987); Django does the quoting.
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(data, filename, content_type)
 
 
 def form_docx(item: Item) -> HttpResponse:

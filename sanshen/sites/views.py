@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from sanshen.units.models import Unit
 from sanshen.units.services import visible_units
+from sanshen.web.downloads import file_response
 
 from . import services
 from .forms import ColumnForm, MarkForm, NewColumnForm, ProblemFilter, SiteForm
@@ -260,10 +261,7 @@ def problems_export(request, pk: int, fmt: str):
     stamp = timezone.localtime().strftime("%Y%m%d")
     content_type = ("text/csv; charset=utf-8" if fmt == "csv"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = HttpResponse(body, content_type=content_type)
-    filename = f"site-{site.pk}-problems-{stamp}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(body, f"site-{site.pk}-problems-{stamp}.{fmt}", content_type)
 
 
 # 巡检进度 -----------------------------------------------------------------------------------
