@@ -29,6 +29,8 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from sanshen.config.celery import app
+from sanshen.inspection.tasks import run_daily as inspection_daily
+from sanshen.sites.tasks import probe_sites, start_due_patrols
 
 logger = logging.getLogger(__name__)
 
@@ -100,34 +102,6 @@ def ping(value: str) -> dict:
 
 
 # Without Celery -----------------------------------------------------------------------------
-
-
-def probe_sites() -> dict:
-    """Home-page availability probes that are due (each site's own interval)."""
-    from sanshen.sites.tasks import probe_sites as probe
-
-    return probe()
-
-
-def start_due_patrols() -> list[int]:
-    """Due patrols, each started in a background thread of this process (`launch_run`), so a long
-    patrol does not hold up the other jobs."""
-    from sanshen.sites import services
-
-    started = []
-    for site in services.due_patrols():
-        run = services.start_patrol(site)
-        if run.state == "queued":
-            services.launch_run(run)
-            started.append(run.pk)
-    return started
-
-
-def inspection_daily() -> dict:
-    from sanshen.inspection.tasks import run_daily
-
-    return run_daily()
-
 
 JOBS: dict[str, tuple[Callable[[], object], float]] = {
     # name: (job, seconds between runs). The platform's periodic work on a single machine; with

@@ -208,6 +208,21 @@ def patrols_due() -> list[int]:
     return started
 
 
+def start_due_patrols() -> list[int]:
+    """The single-machine scheduler's form of `patrols_due`: each due patrol is started without
+    waiting for it (`services.launch_run`: a thread here, or the workers when a broker is set), so a
+    long patrol does not hold up the scheduler's other jobs."""
+    from . import services
+
+    started = []
+    for site in services.due_patrols():
+        run = services.start_patrol(site)
+        if run.state == "queued":
+            services.launch_run(run)
+            started.append(run.pk)
+    return started
+
+
 @app.task(name="sanshen.sites.probe_sites")
 def probe_sites() -> dict:
     """Probe the home pages that are due (`services.due_probes`)."""
