@@ -148,6 +148,27 @@ def test_own_site_hidden_links_are_fine(engine):
     assert links_of(engine, ex) == []
 
 
+def test_site_served_by_ip_linking_to_itself(engine):
+    ex = page(
+        links=[("下一篇", "http://127.0.0.1:8000/b.html", False), ("首页", "http://127.0.0.1/", False),
+               ("外部", "http://10.1.2.3/x", False)],
+        scripts=[('<a href="http://127.0.0.1:8000/c.html">c</a>', "document.write", ["http://127.0.0.1:8000/c.html"])],
+        source="http://127.0.0.1:8000/a.html",
+    )
+    found = links_of(engine, ex)
+    seg = seg_of(ex, "http://10.1.2.3/x")
+    assert [(f.rule, f.start, f.end) for f in found] == [("link:ip", seg.start, seg.end)]
+    assert "10.1.2.3" in found[0].message
+
+
+def test_own_lookalike_host_is_not_a_lookalike_link_but_blocklist_still_applies(engine):
+    ex = page(links=[("栏目", "http://www.gov.cn.zf-notice.com/lm/", False)],
+              source="http://gov.cn.zf-notice.com/index.html")
+    assert links_of(engine, ex) == []
+    ex = page(links=[("首页", "http://www.bet365.com/zh", False)], source="http://www.bet365.com/")
+    assert [f.rule for f in links_of(engine, ex)] == ["link:blocklist"]
+
+
 def test_plain_text_has_no_link_findings(engine):
     assert [f for f in engine.check("友情链接：www.bet365.com 百家乐") if f.category == "link"] == []
 

@@ -20,6 +20,8 @@ segments (``attrs["hrefs"]`` plus URLs written in their text). Reported, at the 
 * ``link:ip`` (medium): a link to a raw IP address;
 * ``link:lookalike`` (medium): a host that imitates a government domain (punycode or confusable
   letters spelling ``gov``, ``gov.cn`` inside a foreign domain);
+  neither of these two for links to the page's own site (its source URL's host or a subdomain):
+  a site served by IP links to itself everywhere (the blocklist still applies);
 * ``link:script-href`` (medium): ``javascript:``/``data:`` links that carry a payload rather than
   the usual ``javascript:void(0)``.
 
@@ -148,8 +150,18 @@ def ascii_host(host: str) -> str:
         return host
 
 
+# Links longer than this (data: URIs, tracking monsters) are not worth keeping in the cache.
+_HOST_CACHE_MAX_HREF = 512
+
+
 def host_of(href: str) -> str | None:
     """The host a link points to, or None for relative links and non-web schemes."""
+    if len(href) <= _HOST_CACHE_MAX_HREF:
+        return _cached_host_of(href)
+    return _host_of(href)
+
+
+def _host_of(href: str) -> str | None:
     href = href.strip()
     if not href:
         return None
@@ -169,13 +181,20 @@ def host_of(href: str) -> str | None:
     return ascii_host(host)
 
 
+# A page's links point to a handful of hosts, and a site's pages to the same ones again.
+_cached_host_of = lru_cache(maxsize=8192)(_host_of)
+
+
 def is_gov_host(host: str) -> bool:
     return any(host == s or host.endswith("." + s) for s in GOV_SUFFIXES)
 
 
 def is_ip(host: str) -> bool:
+    bare = host.strip("[]")
+    if ":" not in bare and not bare[:1].isdigit():
+        return False  # the common case, without ipaddress's exception
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(bare)
     except ValueError:
         return False
     return True
@@ -491,6 +510,19 @@ class _Problem:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class _HostFacts:
+    """What the link family needs to know about a host, whatever page links to it."""
+
+    blocked: str | None  # the blocklist entry it matches
+    trusted: bool  # government or allow-listed
+    ip: bool
+    lookalike: bool  # imitates a government domain (only looked at when not an IP)
+    spam_score: int
+    spam_why: str
+    shown: str  # unicode_host(host)
+
+
 class LinkRecognizer(Recognizer):
     family = "link"
 
@@ -498,6 +530,17 @@ class LinkRecognizer(Recognizer):
         super().__init__(rules)
         self.lists = DomainLists.load(rules)
         self.spam_entries = rules.entries_of("spam")
+        # Facts per host, computed once: a page's links point to a handful of hosts, and the pages
+        # of one site to the same ones again. Bounded and thread-safe (the patrol shares engines).
+        self._facts = lru_cache(maxsize=4096)(self._host_facts)
+
+    def _host_facts(self, host: str) -> _HostFacts:
+        ip = is_ip(host)
+        score, why = spam_host(host)
+        return _HostFacts(
+            blocked=self.lists.blocked(host), trusted=self.lists.trusted(host), ip=ip,
+            lookalike=not ip and imitates_gov(host), spam_score=score, spam_why=why, shown=unicode_host(host),
+        )
 
     def terms(self) -> Iterator[tuple[str, object]]:
         yield from super().terms()
@@ -524,12 +567,15 @@ class LinkRecognizer(Recognizer):
                     continue
                 spam_words.setdefault(seg.start, []).append(doc.text[hit.start:hit.end])
         site = self._site_host(doc)
+        links = [seg for seg in doc.segments if seg.kind == "link"]
         # Hidden anchors also come as link segments: report them there, once each.
-        linked = {host_of(str(seg.attrs.get("href") or "")) for seg in doc.segments if seg.kind == "link"}
+        linked: set[str | None] | None = None
         for seg in doc.segments:
             if seg.kind == "link":
                 problem = self._link_problem(seg, spam_words.get(seg.start, ()), site)
             elif seg.kind in ("hidden", "script"):
+                if linked is None:
+                    linked = {host_of(str(s.attrs.get("href") or "")) for s in links}
                 urls = urls_in(seg, doc.text)
                 problem = self._targets_problem(seg, urls, spam_words.get(seg.start, ()), site, linked)
             else:
@@ -546,11 +592,10 @@ class LinkRecognizer(Recognizer):
         source = doc.extracted.source or ""
         return host_of(source) if source.lower().startswith(("http://", "https://")) else None
 
-    def _outside(self, host: str, site: str | None) -> bool:
-        """Neither government, allow-listed nor the page's own site."""
-        if site is not None and (host == site or host.endswith("." + site)):
-            return False
-        return not self.lists.trusted(host)
+    @staticmethod
+    def _own(host: str, site: str | None) -> bool:
+        """The page's own site or one of its subdomains."""
+        return site is not None and (host == site or host.endswith("." + site))
 
     def _link_problem(self, seg: Segment, spam: Iterable[str], site: str | None) -> _Problem | None:
         href = str(seg.attrs.get("href") or "")
@@ -563,22 +608,24 @@ class LinkRecognizer(Recognizer):
                 problems.append(_Problem("link:script-href", "medium", f"可疑的脚本链接：{why}",
                                          "核实链接用途，删除不明脚本并排查网站篡改", 0.8))
             return _worst(problems)
-        problems.extend(self._host_problems(host))
-        if self._outside(host, site):
+        facts = self._facts(host)
+        own = self._own(host, site)
+        problems.extend(self._host_problems(host, facts, own))
+        if not own and not facts.trusted:
             anchor = str(seg.attrs.get("text") or "")
             spam = sorted(set(spam))
             spam += [w for w in link_anchor_words(anchor) if not any(w in found for found in spam)]
             where = "隐藏的链接" if hidden else "链接"
             problems.extend(self._outside_problems(host, spam, where, hidden))
-            problems.extend(self._spam_domain_problems(host, where, hidden))
+            problems.extend(self._spam_domain_problems(host, facts, where, hidden))
             body = claims_gov_body(anchor)
             if body is not None:
-                problems.append(self._counterfeit_problem(host, body, hidden))
+                problems.append(self._counterfeit_problem(host, facts, body, hidden))
         return _worst(problems)
 
     @staticmethod
-    def _spam_domain_problems(host: str, where: str, hidden: bool) -> list[_Problem]:
-        score, why = spam_host(host)
+    def _spam_domain_problems(host: str, facts: _HostFacts, where: str, hidden: bool) -> list[_Problem]:
+        score, why = facts.spam_score, facts.spam_why
         if score < SPAM_HOST_STRONG:
             return []
         if hidden:
@@ -591,13 +638,14 @@ class LinkRecognizer(Recognizer):
             "核实链接目标，删除该链接并排查网站篡改", 0.8,
         )]
 
-    def _counterfeit_problem(self, host: str, body: str, hidden: bool) -> _Problem:
-        score, _ = spam_host(host)
-        strong = score >= 1 or is_ip(host) or imitates_gov(host) or hidden
+    @staticmethod
+    def _counterfeit_problem(host: str, facts: _HostFacts, body: str, hidden: bool) -> _Problem:
+        # imitates_gov is False for IPs, so facts.lookalike stands for it here
+        strong = facts.spam_score >= 1 or facts.ip or facts.lookalike or hidden
         where = "隐藏的链接" if hidden else "链接"
         return _Problem(
             "link:counterfeit", "high" if strong else "medium",
-            f"{where}文字为政府机关“{body}”，却指向非政府网站 {unicode_host(host)}，疑似仿冒或被劫持的链接",
+            f"{where}文字为政府机关“{body}”，却指向非政府网站 {facts.shown}，疑似仿冒或被劫持的链接",
             "核实该机关的官方网址（应为 .gov.cn 等政府域名），改正或删除该链接并排查网站篡改", 0.85 if strong else 0.75,
         )
 
@@ -613,12 +661,14 @@ class LinkRecognizer(Recognizer):
             if not host or host in seen or host in linked:
                 continue
             seen.add(host)
-            for p in self._host_problems(host):
+            facts = self._facts(host)
+            own = self._own(host, site)
+            for p in self._host_problems(host, facts, own):
                 p.message = f"{where}{p.message.removeprefix('链接')}"
                 problems.append(p)
-            if self._outside(host, site):
+            if not own and not facts.trusted:
                 problems.extend(self._outside_problems(host, spam, where, True))
-                problems.extend(self._spam_domain_problems(host, where, True))
+                problems.extend(self._spam_domain_problems(host, facts, where, True))
         return _worst(problems)
 
     @staticmethod
@@ -643,22 +693,27 @@ class LinkRecognizer(Recognizer):
             )]
         return []
 
-    def _host_problems(self, host: str) -> list[_Problem]:
+    @staticmethod
+    def _host_problems(host: str, facts: _HostFacts, own: bool = False) -> list[_Problem]:
+        """Blocklisted, IP and lookalike hosts (the page's own site is not an IP or lookalike
+        problem per link: a site served by IP links to itself everywhere)."""
         problems = []
-        entry = self.lists.blocked(host)
+        entry = facts.blocked
         if entry is not None:
             problems.append(_Problem(
                 "link:blocklist", "veto", f"链接指向黑名单域名 {host}（命中“{entry}”），属博彩/色情等违规网站",
                 "删除该链接并排查网站篡改", 0.95,
             ))
-        if is_ip(host):
+        if own:
+            return problems
+        if facts.ip:
             problems.append(_Problem(
                 "link:ip", "medium", f"链接直接指向 IP 地址 {host}，无法确认网站主体",
                 "核实链接目标，政府网站应链接到有备案域名的网站", 0.8,
             ))
-        elif imitates_gov(host):
+        elif facts.lookalike:
             problems.append(_Problem(
-                "link:lookalike", "medium", f"链接域名 {unicode_host(host)} 仿冒政府网站域名",
+                "link:lookalike", "medium", f"链接域名 {facts.shown} 仿冒政府网站域名",
                 "核实链接目标，删除仿冒政府网站的链接", 0.85,
             ))
         return problems
