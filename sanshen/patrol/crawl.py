@@ -29,6 +29,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .fetch import CHALLENGE_STATUSES, DEFAULT_MAX_BYTES, DEFAULT_PER_HOST, DEFAULT_TIMEOUT, Fetcher
@@ -42,6 +43,7 @@ DEFAULT_MAX_DEPTH = 8
 RESOURCE_MAX_BYTES = 256 * 1024  # images, scripts, external links: the status matters, not the body
 MAX_ATTEMPTS = 3  # a task claimed this often (crashing its workers) is recorded as failed
 LEASE_SECONDS = 300.0
+LINK_VERDICTS_MAX = 50_000
 
 
 @dataclass(slots=True)
@@ -77,6 +79,7 @@ def _host(url: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=65536)
 def _host_port(url: str) -> tuple[str, int | None]:
     """Host name and explicit non-default port of a URL."""
     try:
@@ -268,6 +271,8 @@ class Patrol:
         self.robots = Robots(fetcher, obey=self.options.get("obey_robots", True), agent="Sanshen-Patrol")
         # Conditional requests only when every check may skip an unchanged page.
         self.every_page = [c for c in checks if not getattr(c, "skip_unchanged", True)]
+        # URL → (internal, robots allow): a template's links come on every page.
+        self._link_verdicts: dict[str, tuple[bool, bool]] = {}
         self.stats = {
             "fetches": 0, "pages": 0, "pages_unchanged": 0, "resources": 0, "fetch_errors": 0, "stale_completions": 0,
             "check_seconds": 0.0, "check_seconds_max": 0.0, "parse_seconds": 0.0, "task_errors": 0,
@@ -451,6 +456,7 @@ class Patrol:
         moved_away = _host(response.final_url) and not self.ctx.is_internal(response.final_url)
         if is_home and not self.explicit_hosts and moved_away:
             self.ctx.allowed_hosts = self.ctx.allowed_hosts | default_allowed_hosts(response.final_url)
+            self._link_verdicts.clear()
             self.frontier.set_meta("allowed_hosts", sorted(self.ctx.allowed_hosts))
         record: dict = {"status": response.status, "error": str(response.error or "") or None, "page": False}
         links: list[list] | None = None
@@ -528,8 +534,15 @@ class Patrol:
             if url in seen or url == task.url:
                 continue
             seen.add(url)
-            internal = self.ctx.is_internal(url)
-            if internal and not await self.robots.allowed(url, self.fetcher.user_agent):
+            verdict = self._link_verdicts.get(url)
+            if verdict is None:
+                internal = self.ctx.is_internal(url)
+                allowed = not internal or await self.robots.allowed(url, self.fetcher.user_agent)
+                if len(self._link_verdicts) >= LINK_VERDICTS_MAX:
+                    self._link_verdicts.clear()
+                verdict = self._link_verdicts[url] = (internal, allowed)
+            internal, allowed = verdict
+            if not allowed:
                 continue
             if not internal and not self.options.get("check_external", True):
                 continue
@@ -576,7 +589,6 @@ async def run_patrol(
     lease_seconds: float = LEASE_SECONDS,
     incremental: bool = True,
     fetcher: Fetcher | None = None,
-    transport=None,
 ) -> PatrolResult:
     """Patrol one site and return what was found.
 
@@ -600,7 +612,6 @@ async def run_patrol(
         fetcher = Fetcher(
             timeout=timeout, per_host=per_host, delay=delay, retries=retries, max_bytes=max_bytes,
             user_agent=user_agent, headless=options.get("headless", False) if headless is None else headless,
-            transport=transport,
         )
     try:
         patrol = Patrol(

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from sanshen.engine.extract import css
-from sanshen.engine.extract.html import BLOCK_TAGS, _hide_reason, _stylesheet
+from sanshen.engine.extract.html import BLOCK_TAGS, _hide_reason, _stylesheet, join_url
 
 from .decode import decode_html
 from .model import Link, LinkKind, Page, Response
@@ -46,7 +47,15 @@ def normalize_url(url: str, base: str | None = None) -> str | None:
         return None
     try:
         if base:
-            url = urljoin(base, url)
+            url = join_url(base, url)
+    except ValueError:
+        return url.split("#", 1)[0]  # kept as written: the link check reports it as an invalid URL
+    return _normalize_absolute(url)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_absolute(url: str) -> str | None:
+    try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.netloc:
@@ -127,13 +136,14 @@ def parse_page(
         parser = LexborHTMLParser(html)
     except Exception:  # the parser's own failure on hostile input: an empty page
         return page
+    page.cache["tree"] = parser
     base = response.final_url or page.url
     try:
         base_node = parser.css_first("base[href]")
         if base_node is not None:
             href = (base_node.attributes.get("href") or "").strip()
             if href:
-                base = urljoin(base, href)
+                base = join_url(base, href)
     except Exception:
         pass
     try:

@@ -617,3 +617,32 @@ def test_ordinary_page_is_fast():
     extract_bytes(page, "a.html")
     # Not a benchmark: only catches an accidental quadratic walk (the target is far lower).
     assert time.perf_counter() - start < 2
+
+
+# ---- join_url: the memoised urljoin every link goes through ------------------------------------
+
+_JOIN_BASES = [
+    "http://a.gov.cn", "http://a.gov.cn/", "http://a.gov.cn/x/y.html", "http://a.gov.cn/x/y.html?q=1#f",
+    "http://a.gov.cn/x/", "http://a.gov.cn:8080/x/y/z", "https://a.gov.cn/x/y.html#frag", "http://a.gov.cn?x=1",
+    "http://a.gov.cn/x/y.html;p=1", "https://a.gov.cn/x/a/../b.html", "HTTPS://A.gov.cn/x",
+]
+_JOIN_RAWS = [
+    "", "#t", "?p=2", "c.html", "./c.html", "../c.html", "../../../c.html", "/c.html", "//b.com/x", "http://b.com",
+    "HTTP://B.com/x", "https://b", "c.html?x#y", "javascript:void(0)", "mailto:x@y", "c d.html", ";x", "..", ".",
+    "http:c.html", "https:/x", "http://b.com/../x", "HTTPS://b/x",
+]
+
+
+@pytest.mark.parametrize("base", _JOIN_BASES)
+def test_join_url_is_urljoin(base):
+    from urllib.parse import urljoin
+
+    from sanshen.engine.extract.html import join_url
+
+    for raw in _JOIN_RAWS:
+        assert join_url(base, raw) == urljoin(base, raw), (base, raw)
+    # Asked again (from the cache), and for a sibling page of the same directory.
+    sibling = base.rsplit("/", 1)[0] + "/other.html" if base.count("/") >= 3 else base
+    for raw in _JOIN_RAWS:
+        assert join_url(base, raw) == urljoin(base, raw), (base, raw)
+        assert join_url(sibling, raw) == urljoin(sibling, raw), (sibling, raw)

@@ -14,6 +14,7 @@ colour; faint text is judged per text node and grouped under the outermost eleme
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
@@ -73,6 +74,33 @@ _CLIP_RECT = re.compile(r"rect\(([^)]{0,200})\)")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _COMMENT_ANCHOR = re.compile(r"<a\b([^<>]{0,2000})>([^<]{0,500})", re.I)
 _HREF_IN_ATTRS = re.compile(r"""href\s*=\s*["']?([^"'\s>]{1,2000})""", re.I)
+
+
+def _join_base(base: str, raw: str) -> str:
+    """The part of ``base`` that ``urljoin(base, raw)`` depends on: none for an absolute ``raw``, the
+    directory for a relative path (so the pages of one directory share cache entries), else all of it."""
+    head = raw[:8].lower()
+    if head.startswith(("http://", "https://")):
+        # Only the base's scheme matters then (urljoin lower-cases raw's scheme when they agree).
+        return base.split(":", 1)[0].lower() + "://-/"
+    if not raw or raw[0] in "?#":
+        return base
+    cut = base.split("#", 1)[0].split("?", 1)[0]
+    if cut.count("/") < 3:
+        return cut + "/"
+    return cut[: cut.rfind("/") + 1]
+
+
+@lru_cache(maxsize=32768)
+def _cached_join(key: str, raw: str) -> str:
+    return urljoin(key, raw)
+
+
+def join_url(base: str, raw: str) -> str:
+    """``urljoin(base, raw)``, memoised: a site's template links repeat on every page. Raises ValueError as urljoin."""
+    if len(raw) > 2048 or len(base) > 2048:
+        return urljoin(base, raw)
+    return _cached_join(_join_base(base, raw), raw)
 
 
 def collapse(text: str) -> str:
@@ -530,7 +558,7 @@ class _Walker:
         if not self.base or raw.startswith("#") or raw.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
             return raw
         try:
-            return urljoin(self.base, raw)
+            return join_url(self.base, raw)
         except ValueError:
             return raw
 
@@ -689,6 +717,11 @@ def extract_html(data: bytes, name: str | None) -> Extracted:
         parser = LexborHTMLParser(text)
     except Exception as exc:  # the parser's own failures on hostile input
         raise ExtractError(f"HTML 无法解析：{type(exc).__name__}") from exc
+    return extract_parsed(parser, name)
+
+
+def extract_parsed(parser: LexborHTMLParser, name: str | None) -> Extracted:
+    """`extract_html` of a document already decoded and parsed (the patrol parses each page once)."""
     document = parser.root.parent if parser.root is not None else None
     if document is None:
         return Extracted("", [], "html", name)

@@ -30,6 +30,7 @@ from ._common import (
     domain_lists,
     host,
     is_home,
+    page_bytes,
     response_is_html,
     spam_words,
 )
@@ -109,6 +110,8 @@ class CloakingCheck(SiteCheck):
         if not self._chosen(page, ctx, options):
             return []
         normal = analyse(page, ctx)
+        normal_body = page_bytes(page)
+        normal_url = (page.response.final_url if page.response is not None else "") or page.url
         if normal is None:
             return []
         normal_words = set(spam_words(normal.findings))
@@ -123,6 +126,8 @@ class CloakingCheck(SiteCheck):
                 continue
             if not response.ok or not response.body or not response_is_html(response):
                 continue
+            if response.body == normal_body and (response.final_url or page.url) == normal_url:
+                continue  # the very same bytes: nothing shown only to spiders or search visitors
             variant = analyse_bytes(response.body, response.final_url or page.url, ctx)
             if variant is None:
                 continue
