@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -135,8 +136,24 @@ def analyse(page: Page, ctx) -> Analysis | None:
     return analysis
 
 
+_LISTS: dict[int, tuple[float, object, DomainLists]] = {}
+LISTS_RECHECK_SECONDS = 30.0
+
+
 def domain_lists(ctx) -> DomainLists:
-    return DomainLists.load(ctx.engine.rules)
+    """The block/allow lists of the context's rules. `DomainLists.load` lists and stats the data files
+    (so an edited blocklist applies at once); a patrol asks for every page, so it is asked at most
+    every 30 seconds per rule set."""
+    rules = ctx.engine.rules
+    now = time.monotonic()
+    known = _LISTS.get(id(rules))
+    if known is not None and known[1] is rules and now - known[0] < LISTS_RECHECK_SECONDS:
+        return known[2]
+    lists = DomainLists.load(rules)
+    if len(_LISTS) >= 8:
+        _LISTS.clear()
+    _LISTS[id(rules)] = (now, rules, lists)
+    return lists
 
 
 def outside_host(h: str | None, ctx, lists: DomainLists | None = None) -> bool:

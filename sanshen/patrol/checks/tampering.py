@@ -39,6 +39,11 @@ _SPREAD = [[sum(1 << (_W * (8 * (7 - j) + k)) for k in range(8) if b >> k & 1) f
            for j in range(8)]
 
 
+# A site's pages share most of their two-character tokens: each token's spread vector is kept.
+_SPREAD_OF: dict[str, int] = {}
+_SPREAD_OF_MAX = 100_000
+
+
 def simhash(text: str) -> int:
     """64-bit simhash of the text's tokens (blake2b-64 each): bit i set when more tokens have it than not.
 
@@ -49,10 +54,17 @@ def simhash(text: str) -> int:
     total = acc = 0
     s0, s1, s2, s3, s4, s5, s6, s7 = _SPREAD
     blake = hashlib.blake2b
+    spread = _SPREAD_OF
+    if len(spread) > _SPREAD_OF_MAX:
+        spread.clear()
     for token, n in counts.items():
-        d = blake(token.encode(), digest_size=8).digest()
+        vector = spread.get(token)
+        if vector is None:
+            d = blake(token.encode(), digest_size=8).digest()
+            vector = spread[token] = (s0[d[0]] + s1[d[1]] + s2[d[2]] + s3[d[3]] + s4[d[4]] + s5[d[5]] + s6[d[6]]
+                                      + s7[d[7]])
         total += n
-        acc += n * (s0[d[0]] + s1[d[1]] + s2[d[2]] + s3[d[3]] + s4[d[4]] + s5[d[5]] + s6[d[6]] + s7[d[7]])
+        acc += n * vector
     out = 0
     for i in range(64):
         if 2 * (acc >> (_W * i) & _MASK) > total:
