@@ -1,4 +1,4 @@
-"""The patrol's HTTP client: polite per host, bounded in time and size, honest about failures.
+"""The patrol's HTTP client (aiohttp): polite per host, bounded in time and size, honest about failures.
 
 `Fetcher.fetch` never raises for network trouble: it returns a `model.Response` whose ``error``
 says what went wrong (`model.FetchError`). Redirects are followed by hand so that the whole chain
@@ -12,27 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import http.cookiejar
 import random
 import re
 import socket
 import ssl
-import sys
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
-import httpx
+import aiohttp
+import yarl
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .model import FetchError, Response
-
-try:
-    import sniffio  # noqa: F401
-except ImportError:
-    # httpcore runs ``import sniffio`` on every request; without the package each attempt is a
-    # full search of sys.path (about a tenth of the crawler's time on a loopback site). A None
-    # entry makes the import fail at once, and httpcore then assumes asyncio, which is what we run.
-    sys.modules.setdefault("sniffio", None)
 
 UA_BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -50,8 +42,15 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHALLENGE_STATUSES = frozenset({403, 412})
 CHALLENGE_MAX_BYTES = 64 * 1024
 CHALLENGE_HEADER = "x-sanshen-challenge"
+READ_CHUNK = 64 * 1024
+MAX_HEADER_LINE = 64 * 1024  # aiohttp's default (8 KiB) is short for some sites' Location and Set-Cookie
 
 _JS_COOKIE = re.compile(r"""document\.cookie\s*=\s*(["'])\s*([^=;"'\s]{1,128})=([^;"']{0,4096})""", re.I)
+# A URL aiohttp may send as it is: printable ASCII of RFC 3986 only, every "%" starting an escape.
+_SENDABLE_URL = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+_BAD_HOST = re.compile(r"[\x00-\x20\x7f]")
+_DNS_ERROR = getattr(aiohttp, "ClientConnectorDNSError", None)  # aiohttp >= 3.10
 _DNS_HINTS = (
     "name or service not known", "nodename nor servname", "temporary failure in name resolution",
     "getaddrinfo failed", "no address associated", "name resolution",
@@ -102,23 +101,73 @@ def host_key(url: str) -> str:
         return ""
 
 
+def request_url(url: str) -> yarl.URL:
+    """The URL as aiohttp is to send it.
+
+    One already percent-encoded (and plain ASCII) is passed as it is, so that aiohttp requotes
+    nothing and the server gets the very path and query of the link; any other (Chinese in the path,
+    an IDN host, spaces, a stray ``%``) is quoted by yarl, as a browser does. Raises ValueError
+    for a URL that cannot be sent.
+    """
+    target = yarl.URL(url, encoded=True) if _SENDABLE_URL.fullmatch(url) else yarl.URL(url)
+    host = target.raw_host
+    if target.scheme not in ("http", "https") or not host or _BAD_HOST.search(host):
+        raise ValueError(f"不支持的地址：{url[:200]}")
+    return target
+
+
+def _header_text(name: str, value: str) -> str:
+    """A header value without the lone surrogates aiohttp leaves for bytes that are not UTF-8.
+
+    A ``Location`` keeps the server's very bytes, percent-encoded (a GBK path stays GBK); any other
+    header is read as Latin-1, so that nothing unencodable reaches the database.
+    """
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogateescape")
+    if name == "location":
+        return quote(raw, safe=_URL_SAFE)
+    return raw.decode("latin-1")
+
+
 def _classify(exc: BaseException) -> tuple[FetchError, str]:
-    """Map an exception from httpx/asyncio to a FetchError and a short detail."""
+    """Map an exception from aiohttp/asyncio to a FetchError and a short detail."""
     detail = f"{type(exc).__name__}: {exc}"[:300]
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError, asyncio.TimeoutError)):
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # aiohttp's ServerTimeoutError too
         return FetchError.TIMEOUT, detail
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError)):
+    # ssl.CertificateError (so aiohttp's ClientConnectorCertificateError) is a ValueError too.
+    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError, ValueError)) and not isinstance(
+        exc, (ssl.SSLError, aiohttp.ClientSSLError)
+    ):
         return FetchError.INVALID_URL, detail
     chain: list[BaseException] = []
     seen: BaseException | None = exc
     while seen is not None and len(chain) < 10:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in detail.lower() or "certificate" in detail.lower():
-        return FetchError.TLS, detail
-    if any(isinstance(e, socket.gaierror) for e in chain) or any(h in detail.lower() for h in _DNS_HINTS):
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        chain.append(exc.os_error)
+    if _DNS_ERROR is not None and isinstance(exc, _DNS_ERROR):
         return FetchError.DNS, detail
-    if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, OSError)):
+    if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)) or any(
+        isinstance(e, ssl.SSLError) for e in chain
+    ):
+        return FetchError.TLS, detail
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return FetchError.DNS, detail
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        # Its message names the ssl setting ("ssl:default"): no guessing from the text here.
+        return (FetchError.DNS if any(h in detail.lower() for h in _DNS_HINTS) else FetchError.CONNECT), detail
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError,
+                        HttpProcessingError)):
+        return FetchError.PROTOCOL, detail
+    if "ssl" in detail.lower() or "certificate" in detail.lower():
+        return FetchError.TLS, detail
+    if any(h in detail.lower() for h in _DNS_HINTS):
+        return FetchError.DNS, detail
+    if isinstance(exc, OSError):  # ClientOSError: reset or refused mid-exchange
         return FetchError.CONNECT, detail
     return FetchError.PROTOCOL, detail
 
@@ -137,9 +186,11 @@ class _Abort(Exception):
 
 
 class Fetcher:
-    """An ``httpx.AsyncClient`` (HTTP/1.1) with the patrol's politeness and limits.
+    """An ``aiohttp.ClientSession`` (HTTP/1.1, C parser) with the patrol's politeness and limits.
 
-    Use as ``async with Fetcher(...) as f: r = await f.fetch(url)`` or call `aclose`.
+    Use as ``async with Fetcher(...) as f: r = await f.fetch(url)`` or call `aclose`. The fetcher
+    may be made outside an event loop; its session is opened by the first fetch, in the running
+    loop, and then belongs to that loop (one fetcher per ``asyncio.run``).
     """
 
     def __init__(
@@ -157,7 +208,6 @@ class Fetcher:
         headless: bool = False,
         verify: bool = True,
         trust_env: bool = True,
-        transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -169,14 +219,10 @@ class Fetcher:
         self.user_agent = USER_AGENTS.get(user_agent, user_agent)
         self.max_retry_after = max_retry_after
         self.headless = headless
+        self.verify = verify
+        self.trust_env = trust_env
         self._hosts: dict[str, _Host] = {}
-        # The client's own jar refuses every cookie: cookies are kept per host here, by hand.
-        jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self._client = httpx.AsyncClient(
-            http1=True, http2=False, follow_redirects=False, verify=verify, trust_env=trust_env,
-            timeout=httpx.Timeout(timeout), cookies=jar, transport=transport,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-        )
+        self._session: aiohttp.ClientSession | None = None  # opened by the first fetch, in its loop
         self._browser = None
         self._playwright = None
         self.max_active: dict[str, int] = {}  # highest concurrency seen per host (for tests and stats)
@@ -187,8 +233,24 @@ class Fetcher:
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
 
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                # No pool limit: the per-host semaphores bound the connections.
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
+                # The session's own jar keeps nothing: cookies are kept per host here, by hand.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=self.trust_env,
+                timeout=aiohttp.ClientTimeout(total=None),  # the time limit is ours (asyncio.timeout)
+                auto_decompress=True,
+                max_line_size=MAX_HEADER_LINE, max_field_size=MAX_HEADER_LINE,
+            )
+        return self._session
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 await self._browser.close()
@@ -286,6 +348,7 @@ class Fetcher:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise _Abort(FetchError.INVALID_URL, f"不支持的地址：{url[:200]}")
+            wire_url = request_url(url)
         except ValueError as exc:
             result.error, result.error_detail = FetchError.INVALID_URL, str(exc)[:300]
             return result
@@ -298,7 +361,7 @@ class Fetcher:
             while True:
                 chain.append(current)
                 status, resp_headers, body, truncated, took = await self._request(
-                    current, method, user_agent, referer, headers, cap, self.timeout - spent
+                    current, wire_url, method, user_agent, referer, headers, cap, self.timeout - spent
                 )
                 spent += took
                 result.final_url = current
@@ -312,6 +375,8 @@ class Fetcher:
                     target = urljoin(current, location.strip())
                     target = target.split("#", 1)[0]
                     tparts = urlsplit(target)
+                    if tparts.scheme in ("http", "https") and tparts.hostname:
+                        wire_url = request_url(target)
                 except ValueError as exc:
                     raise _Abort(FetchError.INVALID_URL, f"跳转地址无效：{location[:200]}") from exc
                 if tparts.scheme not in ("http", "https") or not tparts.hostname:
@@ -332,7 +397,7 @@ class Fetcher:
         except _Abort as exc:
             result.status, result.body, result.headers = None, b"", {}
             result.error, result.error_detail = exc.error, exc.detail
-        except (httpx.HTTPError, OSError, TimeoutError, ValueError, ssl.SSLError) as exc:
+        except (aiohttp.ClientError, HttpProcessingError, OSError, TimeoutError, ValueError, ssl.SSLError) as exc:
             result.status, result.body, result.headers = None, b"", {}
             result.error, result.error_detail = _classify(exc)
             if result.error == FetchError.TIMEOUT:
@@ -359,7 +424,7 @@ class Fetcher:
                 await asyncio.sleep(wait)
             host.next_start = time.monotonic() + self.delay
 
-    async def _request(self, url, method, user_agent, referer, headers, cap, budget):
+    async def _request(self, url, wire_url, method, user_agent, referer, headers, cap, budget):
         key = host_key(url)
         host = self._host(key)
         req_headers = {
@@ -381,30 +446,38 @@ class Fetcher:
             try:
                 if budget <= 0:
                     raise _WireTimeout(0.0)
-                request = self._client.build_request(method, url, headers=req_headers)
                 try:
                     async with asyncio.timeout(budget):
-                        status, resp_headers, body, truncated = await self._exchange(host, request, method, cap)
+                        status, resp_headers, body, truncated = await self._exchange(
+                            host, wire_url, method, req_headers, cap
+                        )
                 except TimeoutError:
                     raise _WireTimeout(time.monotonic() - began) from None
             finally:
                 host.active -= 1
         return status, resp_headers, body, truncated, time.monotonic() - began
 
-    async def _exchange(self, host: _Host, request: httpx.Request, method: str, cap: int):
-        response = await self._client.send(request, stream=True)
-        try:
-            for raw in response.headers.get_list("set-cookie"):
+    async def _exchange(self, host: _Host, target: yarl.URL, method: str, req_headers: dict[str, str], cap: int):
+        async with self._client().request(
+            method, target, headers=req_headers, allow_redirects=False, ssl=bool(self.verify),
+        ) as response:
+            for raw in response.headers.getall("set-cookie", ()):
+                if not raw.isascii() and _header_text("set-cookie", raw) != raw:
+                    continue  # bytes that are not UTF-8 cannot be sent back as they came
                 name, sep, value = raw.split(";", 1)[0].partition("=")
                 if sep and name.strip():
                     host.cookies[name.strip()] = value.strip()
-            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            resp_headers: dict[str, str] = {}
+            for name, value in response.headers.items():
+                name = name.lower()
+                if not value.isascii():
+                    value = _header_text(name, value)
+                # A repeated header is one comma-separated value (RFC 9110 §5.3), as it always was here.
+                resp_headers[name] = f"{resp_headers[name]}, {value}" if name in resp_headers else value
             body, truncated = b"", False
-            if method != "HEAD" and response.status_code not in REDIRECT_CODES:
+            if method != "HEAD" and response.status not in REDIRECT_CODES:
                 body, truncated = await _read_capped(response, cap)
-        finally:
-            await response.aclose()
-        return response.status_code, resp_headers, body, truncated
+        return response.status, resp_headers, body, truncated
 
     # ---- the optional headless browser --------------------------------------------------------
 
@@ -457,11 +530,11 @@ class Fetcher:
             return None
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> tuple[bytes, bool]:
     """The decoded body up to ``cap`` bytes; stops reading at the cap (True when cut)."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
         if size + len(chunk) > cap:
             chunks.append(chunk[: cap - size])
             return b"".join(chunks), True

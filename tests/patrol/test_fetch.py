@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import gzip
 import itertools
+import shutil
 import socket
+import ssl
+import subprocess
 import time
+import warnings
+import zlib
+
+import aiohttp
+import pytest
 
 from sanshen.patrol.decode import decode_html
-from sanshen.patrol.fetch import UA_BAIDUSPIDER, Fetcher, find_js_cookie, parse_retry_after
+from sanshen.patrol.fetch import UA_BAIDUSPIDER, Fetcher, _classify, find_js_cookie, parse_retry_after, request_url
 from sanshen.patrol.model import FetchError, LinkKind, Response
 from sanshen.patrol.page import parse_page
 
@@ -243,3 +253,128 @@ def test_hostile_html_does_not_crash():
         p = parse_page(r)
         assert isinstance(p.text, str)
     assert "deep" in parse_page(Response("http://g/", "http://g/", 200, {}, bodies[0])).text
+
+
+def test_compressed_bodies_are_decoded_and_the_cap_counts_decoded_bytes():
+    html = "<html><title>压缩</title>" + "<p>政务公开</p>" * 2000 + "</html>"
+    deflater = zlib.compressobj(wbits=zlib.MAX_WBITS)
+    deflated = deflater.compress(html.encode()) + deflater.flush()
+    with Server({
+        "/gz": page(gzip.compress(html.encode()), headers={"Content-Encoding": "gzip"}),
+        "/deflate": page(deflated, headers={"Content-Encoding": "deflate"}),
+        "/bomb": page(gzip.compress(b"<p>" + b"0" * 2_000_000), headers={"Content-Encoding": "gzip"}),
+        "/broken": page(b"not gzip at all" * 10, headers={"Content-Encoding": "gzip"}),
+    }) as srv:
+        for path in ("/gz", "/deflate"):
+            r = fetch(srv.url(path))
+            assert r.ok and r.body == html.encode() and not r.truncated
+            assert "gzip" in srv.hits(path)[0].headers["accept-encoding"]
+            assert parse_page(r).title == "压缩"
+        r = fetch(srv.url("/bomb"), max_bytes=100_000)
+        assert r.truncated and len(r.body) == 100_000 and r.error == FetchError.TOO_LARGE
+        r = fetch(srv.url("/broken"), retries=0)
+        assert r.status is None and r.error == FetchError.PROTOCOL
+
+
+def test_a_fetcher_made_outside_a_loop_and_closing_one_never_used():
+    with Server({"/": page("<title>t</title>")}) as srv:
+        f = Fetcher(trust_env=False)  # no running loop here: the session waits for the first fetch
+
+        async def go():
+            try:
+                return await f.fetch(srv.url("/"))
+            finally:
+                await f.aclose()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert asyncio.run(go()).status == 200
+            asyncio.run(Fetcher(trust_env=False).aclose())  # never fetched
+
+            async def twice():
+                async with Fetcher(trust_env=False) as g:
+                    await g.fetch(srv.url("/"))
+                    await g.aclose()  # closing again is harmless
+
+            asyncio.run(twice())
+            gc.collect()
+        assert not [w for w in caught if "nclosed" in str(w.message)]
+
+
+def test_urls_are_sent_as_given_or_quoted_like_a_browser():
+    seen = page("ok")
+    with Server({"/a%2Fb": seen, "/%E4%B8%AD%E6%96%87%20x.html": seen, "/p%7e": seen, "/q": seen}) as srv:
+        assert fetch(srv.url("/a%2Fb?x=%7e&y=a+b")).status == 200
+        assert fetch(srv.url("/p%7e")).status == 200
+        assert fetch(srv.url("/中文 x.html")).status == 200
+        assert fetch(srv.url("/q?v=100%")).status == 200
+        assert srv.paths() == ["/a%2Fb?x=%7e&y=a+b", "/p%7e", "/%E4%B8%AD%E6%96%87%20x.html", "/q?v=100%25"]
+    assert str(request_url("http://中文.cn/路径")) == "http://xn--fiq228c.cn/%E8%B7%AF%E5%BE%84"
+    for bad in ("http://exa mple.gov.cn/", "http://x.gov.cn:99999/", "http://[::1/", "javascript:alert(1)"):
+        with pytest.raises(ValueError):
+            request_url(bad)
+        assert fetch(bad).error == FetchError.INVALID_URL
+
+
+def test_redirect_with_gbk_bytes_in_location_and_repeated_headers():
+    gbk_path = "/%D6%D0%CE%C4.html"  # 中文 in GBK, as the server's Location bytes
+    with Server({
+        "/go": redirect("/中文.html".encode("gbk").decode("latin-1")),
+        gbk_path: page("<p>到了</p>", headers={"Set-Cookie": "a=1; Path=/", "set-cookie": "b=2; HttpOnly",
+                                              "X-Tag": "x", "x-tag": "y"}),
+        "/next": page("n"),
+    }) as srv:
+
+        async def go():
+            async with Fetcher(trust_env=False) as f:
+                r = await f.fetch(srv.url("/go"))
+                await f.fetch(srv.url("/next"))
+                return r, f.cookies(srv.url("/"))
+
+        r, cookies = asyncio.run(go())
+        assert r.status == 200 and r.final_url == srv.url(gbk_path)
+        assert r.redirects == [srv.url("/go"), srv.url(gbk_path)]
+        assert r.headers["x-tag"] == "x, y" and "set-cookie" in r.headers
+        assert cookies == {"a": "1", "b": "2"}
+        assert srv.hits("/next")[0].headers["cookie"] == "a=1; b=2"
+
+
+def test_head_has_no_body():
+    with Server({"/": page("<p>body</p>")}) as srv:
+
+        async def go():
+            async with Fetcher(trust_env=False) as f:
+                return await f.fetch(srv.url("/"), method="HEAD")
+
+        r = asyncio.run(go())
+        assert r.status == 200 and r.body == b"" and srv.hits("/")[0].method == "HEAD"
+
+
+def test_error_classification():
+    assert fetch("http://nonexistent-host.invalid/", retries=0).error == FetchError.DNS
+    with Server({"/": page("plain")}) as srv:  # TLS spoken to a plain HTTP server
+        r = fetch(srv.url("/").replace("http://", "https://"), retries=0)
+        assert r.status is None and r.error == FetchError.TLS
+    # A refused connection (whose message says "ssl:default") is CONNECT: test_invalid_urls_and_connect_errors.
+    assert _classify(aiohttp.ServerDisconnectedError())[0] == FetchError.PROTOCOL
+    assert _classify(aiohttp.ClientPayloadError("Response payload is not completed"))[0] == FetchError.PROTOCOL
+    assert _classify(aiohttp.InvalidURL("http://[x"))[0] == FetchError.INVALID_URL
+    assert _classify(TimeoutError())[0] == FetchError.TIMEOUT
+    assert _classify(ssl.SSLCertVerificationError("certificate verify failed"))[0] == FetchError.TLS
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+def test_self_signed_certificate_fails_unless_verify_is_off(tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = Server({"/": page("<title>tls</title>")})
+    srv.httpd.socket = context.wrap_socket(srv.httpd.socket, server_side=True)
+    with srv:
+        url = srv.url("/").replace("http://", "https://")
+        r = fetch(url, retries=0)
+        assert r.status is None and r.error == FetchError.TLS
+        r = fetch(url, verify=False)
+        assert r.status == 200 and r.body == b"<title>tls</title>"
