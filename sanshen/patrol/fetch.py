@@ -17,6 +17,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -64,6 +65,7 @@ class _Host:
     next_start: float = 0.0  # monotonic time before which no request may start
     paused_until: float = 0.0  # Retry-After
     cookies: dict[str, str] = field(default_factory=dict)
+    proxy: dict[str, tuple] = field(default_factory=dict)  # scheme → (proxy URL or None, its credentials)
     active: int = 0
 
 
@@ -221,6 +223,9 @@ class Fetcher:
         self.headless = headless
         self.verify = verify
         self.trust_env = trust_env
+        # Proxies from the environment (HTTP_PROXY, NO_PROXY…), read once: aiohttp's own trust_env
+        # reads them and ~/.netrc in a thread on every request.
+        self._proxies = urllib.request.getproxies_environment() if trust_env else {}
         self._hosts: dict[str, _Host] = {}
         self._session: aiohttp.ClientSession | None = None  # opened by the first fetch, in its loop
         self._browser = None
@@ -240,7 +245,7 @@ class Fetcher:
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
                 # The session's own jar keeps nothing: cookies are kept per host here, by hand.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=self.trust_env,
+                trust_env=False,  # the environment's proxies: `_proxy`
                 timeout=aiohttp.ClientTimeout(total=None),  # the time limit is ours (asyncio.timeout)
                 auto_decompress=True,
                 max_line_size=MAX_HEADER_LINE, max_field_size=MAX_HEADER_LINE,
@@ -457,9 +462,28 @@ class Fetcher:
                 host.active -= 1
         return status, resp_headers, body, truncated, time.monotonic() - began
 
+    def _proxy(self, host: _Host, target: yarl.URL) -> tuple[str | None, aiohttp.BasicAuth | None]:
+        """The environment's proxy for a URL (with its credentials), decided once per host and scheme."""
+        scheme = target.scheme
+        proxy = self._proxies.get(scheme) if self._proxies else None
+        if not proxy:
+            return None, None
+        known = host.proxy.get(scheme)
+        if known is None:
+            if urllib.request.proxy_bypass_environment(target.host or "", self._proxies):
+                known = (None, None)
+            else:
+                url = yarl.URL(proxy if "://" in proxy else "http://" + proxy)
+                auth = aiohttp.BasicAuth(url.user or "", url.password or "") if url.user else None
+                known = (str(url.with_user(None)), auth)
+            host.proxy[scheme] = known
+        return known
+
     async def _exchange(self, host: _Host, target: yarl.URL, method: str, req_headers: dict[str, str], cap: int):
+        proxy, proxy_auth = self._proxy(host, target)
         async with self._client().request(
             method, target, headers=req_headers, allow_redirects=False, ssl=bool(self.verify),
+            proxy=proxy, proxy_auth=proxy_auth,
         ) as response:
             for raw in response.headers.getall("set-cookie", ()):
                 if not raw.isascii() and _header_text("set-cookie", raw) != raw:

@@ -378,3 +378,23 @@ def test_self_signed_certificate_fails_unless_verify_is_off(tmp_path):
         assert r.status is None and r.error == FetchError.TLS
         r = fetch(url, verify=False)
         assert r.status == 200 and r.body == b"<title>tls</title>"
+
+
+def test_the_environment_proxy_is_used_and_no_proxy_honoured(monkeypatch):
+    with Server({"http://gov.invalid/p": page("经代理访问")}) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url("").rstrip("/"))
+        monkeypatch.delenv("http_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+
+        async def go(**options):
+            async with Fetcher(**options) as f:
+                return await f.fetch("http://gov.invalid/p", retries=0)
+
+        via = asyncio.run(go())
+        assert via.status == 200 and "经代理访问" in via.body.decode("utf-8")
+        assert [h.path for h in proxy.log] == ["http://gov.invalid/p"]
+        assert asyncio.run(go(trust_env=False)).status is None  # no proxy: the name does not resolve
+        monkeypatch.setenv("NO_PROXY", "gov.invalid")
+        assert asyncio.run(go()).status is None
+        assert len(proxy.log) == 1

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sanshen.engine.document import Extracted, Segment
 from sanshen.engine.extract import ExtractError
-from sanshen.engine.extract.html import extract_html, extract_parsed
+from sanshen.engine.extract.html import extract_html
 from sanshen.engine.families.link import DomainLists, host_of, is_gov_host, spam_host
 from sanshen.engine.findings import Finding
 
@@ -120,18 +120,14 @@ def analyse_bytes(data: bytes, url: str, ctx) -> Analysis | None:
 
 
 def analyse(page: Page, ctx) -> Analysis | None:
-    """`analyse_bytes` of a crawled page, from the document `page.parse_page` already parsed; kept on the page."""
+    """`analyse_bytes` of a crawled page, from the extraction `page.parse_page` already made; kept on the page."""
     if "analysis" in page.cache:
         return page.cache["analysis"]
-    tree = page.cache.get("tree")
-    if tree is None:
+    extracted = page.cache.get("extracted")
+    if extracted is None:
         analysis = analyse_bytes(page_bytes(page), page.url, ctx)
     else:
-        try:
-            extracted = extract_parsed(tree, page.url)
-        except ExtractError:  # as in `extract_page`: an unreadable page has no analysis
-            extracted = None
-        analysis = None if extracted is None else Analysis(extracted, ctx.engine.check(extracted, as_of=ctx.as_of))
+        analysis = Analysis(extracted, ctx.engine.check(extracted, as_of=ctx.as_of))
     page.cache["analysis"] = analysis
     return analysis
 
