@@ -115,7 +115,8 @@ class Page:
     text: str = ""  # visible text, blocks separated by newlines
     found_on: list[str] = field(default_factory=list)  # pages that linked here
     is_home: bool = False
-    # Derived once and shared by the checks: "tree" (the parsed document), "analysis" (`checks._common.analyse`).
+    # Derived once and shared by the checks: "extracted" (the engine's reading, `page.parse_page`),
+    # "analysis" (its findings, `checks._common.analyse`).
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -129,7 +129,6 @@ def parse_page(
         parser = LexborHTMLParser(html)
     except Exception:  # the parser's own failure on hostile input: an empty page
         return page
-    page.cache["tree"] = parser
     source = response.final_url or page.url
     try:
         extracted = extract_parsed(parser, source)

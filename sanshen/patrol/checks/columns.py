@@ -101,15 +101,13 @@ class _Items:
         return sum(1 for d in self.dates if d is not None)
 
 
-def list_groups(html: str, base: str, as_of: dt.date, tree: LexborHTMLParser | None = None) -> list[_Items]:
-    """Linked items grouped by parent element, biggest (most dated, then most items) first.
-
-    ``tree``: the page already parsed (`Page.cache`), else ``html`` is parsed here."""
-    if tree is None:
-        try:
-            tree = LexborHTMLParser(html)
-        except Exception:
-            return []
+def list_groups(html: str, base: str, as_of: dt.date) -> list[_Items]:
+    """Linked items grouped by parent element, biggest (most dated, then most items) first."""
+    # Parsed again rather than kept from `parse_page`: hundreds of pages are in flight at once.
+    try:
+        tree = LexborHTMLParser(html)
+    except Exception:
+        return []
     groups: dict[int, _Items] = {}
     for node in tree.css(ITEM_TAGS):
         a = node.css_first("a[href]")
@@ -184,7 +182,7 @@ class ColumnsCheck(SiteCheck):
         """What this page tells about the site's columns (JSON-able)."""
         if page.response is not None and not page.response.ok:
             return None
-        groups = list_groups(page.html, page.url, ctx.as_of, page.cache.get("tree"))
+        groups = list_groups(page.html, page.url, ctx.as_of)
         if page.is_home or is_home(page.url, ctx):
             return {"home": page.url, "dates": [d.isoformat() for g in groups for d in g.dates if d is not None]}
         main = groups[0] if groups else None

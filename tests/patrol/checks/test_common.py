@@ -1,4 +1,4 @@
-"""`_common.analyse`: one engine pass per crawled page, from the tree `parse_page` already built."""
+"""`_common.analyse`: one engine pass per crawled page, on the extraction `parse_page` already made."""
 
 from __future__ import annotations
 
@@ -25,23 +25,23 @@ def _page(url="http://www.xx.gov.cn/zwgk/tzgg/t1.html"):
 def test_the_page_analysis_equals_the_engine_reading_the_bytes():
     ctx = FakeContext()
     page = _page()
-    assert "tree" in page.cache
-    from_tree = analyse(page, ctx)
+    assert "extracted" in page.cache
+    from_page = analyse(page, ctx)
     from_bytes = analyse_bytes(page.response.body, page.url, ctx)
-    assert from_tree is not None and from_bytes is not None
-    assert from_tree.extracted.text == from_bytes.extracted.text
-    assert [(s.kind, s.start, s.end, s.attrs) for s in from_tree.extracted.segments] == [
+    assert from_page is not None and from_bytes is not None
+    assert from_page.extracted.text == from_bytes.extracted.text
+    assert [(s.kind, s.start, s.end, s.attrs) for s in from_page.extracted.segments] == [
         (s.kind, s.start, s.end, s.attrs) for s in from_bytes.extracted.segments]
-    assert [(f.rule, f.start, f.end) for f in from_tree.findings] == [
+    assert [(f.rule, f.start, f.end) for f in from_page.findings] == [
         (f.rule, f.start, f.end) for f in from_bytes.findings]
-    rules = {f.rule for f in from_tree.findings}
+    rules = {f.rule for f in from_page.findings}
     assert any(r.startswith("privacy:") for r in rules)  # the ID number
     assert any(r.startswith(("spam:", "link:")) for r in rules)  # the hidden betting link
     # Kept on the page: the checks asking after it get the same object.
-    assert analyse(page, ctx) is from_tree
+    assert analyse(page, ctx) is from_page
 
 
-def test_a_page_without_a_tree_is_read_from_its_bytes():
+def test_a_page_without_an_extraction_is_read_from_its_bytes():
     ctx = FakeContext()
     page = _page()
     page.cache.clear()
