@@ -185,6 +185,11 @@ class PatrolRun(models.Model):
     frontier_path = models.CharField("待巡检队列文件", max_length=500, blank=True)
     # Facts of a patrol shared by its workers (the database frontier's `get_meta`/`set_meta`).
     meta = models.JSONField("巡检参数", default=dict, blank=True)
+    # The finishing lease: the worker that moved the run to ``finishing`` (`sanshen.sites.tasks`)
+    # renews it while it finishes; once it has run out (the worker died), the periodic job hands the
+    # run to a new worker (`tasks.recover_finishing_runs`).
+    finishing_until = models.DateTimeField("汇总租约到期", null=True, blank=True)
+    finishing_by = models.CharField("汇总者", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "巡检"

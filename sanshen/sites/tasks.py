@@ -8,9 +8,17 @@
   their lease (``SANSHEN_PATROL_LEASE_SECONDS``) runs out; live workers renew theirs. The worker
   that then wins the run's ``running → finishing`` transition (one conditional UPDATE) finishes
   the patrol, once: the checks' site-wide verdicts over every page's stored state
-  (`Patrol.finalize`), then `services.record_patrol`.
+  (`Patrol.finalize`), then `services.record_patrol` (one transaction, written only while this
+  worker still holds the run). That UPDATE also gives the worker a finishing lease
+  (``finishing_until``/``finishing_by``, ``SANSHEN_PATROL_LEASE_SECONDS``), which a thread of its
+  own renews until the run is recorded.
+- `recover_finishing_runs`: a run still ``finishing`` after its lease ran out (its finisher died)
+  goes back to ``running`` (one conditional UPDATE: one recoverer wins) and gets one new
+  `patrol_work`, which finds nothing pending and finishes it from the stored pages; the dead
+  finisher's record, never committed, left nothing behind. The periodic jobs call it.
 - `patrols_due` and `probe_sites`: the periodic jobs of the ``patrol_due`` command, for
-  ``celery beat`` (``CELERY_BEAT_SCHEDULE``).
+  ``celery beat`` (``CELERY_BEAT_SCHEDULE``); `start_due_patrols`: ``patrols_due`` for the
+  single-machine scheduler (``sanshen worker``).
 
 Without a broker (the embedded mode, Celery eager) `patrol_site` runs the patrol at once in the
 calling process with one worker, through the same code.
@@ -23,18 +31,21 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from sanshen.config.celery import app
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["patrol_site", "patrol_work", "patrols_due", "probe_sites"]
+__all__ = ["patrol_site", "patrol_work", "patrols_due", "probe_sites", "recover_finishing_runs",
+           "start_due_patrols"]
 
 
 def _eager() -> bool:
@@ -111,7 +122,6 @@ def _work(run, worker_id: str) -> dict:
     from sanshen.patrol.crawl import Patrol, load_checks
     from sanshen.patrol.fetch import Fetcher
 
-    from . import services
     from .frontier import DbFrontier, prune
     from .models import PatrolRun, RunState
 
@@ -158,27 +168,87 @@ def _work(run, worker_id: str) -> dict:
             if stopped[0] or frontier.pending_count():
                 return None, patrol.stats
             # Exactly one worker finishes: the one whose UPDATE moves the run from running to finishing.
+            # It holds the finishing lease from then on (renewed by `_hold_finishing`'s thread).
             won = frontier.call(lambda: PatrolRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-                state=RunState.FINISHING))
+                state=RunState.FINISHING, finishing_by=worker_id[:200],
+                finishing_until=timezone.now() + dt.timedelta(seconds=lease)))
             if not won:
                 return None, patrol.stats
+            release[0] = _hold_finishing(run.pk, worker_id, lease)
             return await patrol.finalize(), patrol.stats
         finally:
             await fetcher.aclose()
 
+    release: list[Callable[[], None] | None] = [None]
     try:
-        result, stats = asyncio.run(main())
+        try:
+            result, stats = asyncio.run(main())
+        finally:
+            frontier.close()
+        outcome = {"run": run.pk, "worker": worker_id, "pages": stats.get("pages", 0),
+                   "fetches": stats.get("fetches", 0), "stale_completions": stats.get("stale_completions", 0),
+                   "finished": result is not None}
+        if result is None:
+            return outcome
+        if not _record(site, run, worker_id, result):
+            logger.warning("patrol %s: worker %s lost its finishing lease; another worker finishes it", run.pk,
+                           worker_id)
+            outcome.update(finished=False, lease_lost=True)
+            return outcome
     finally:
-        frontier.close()
-    outcome = {"run": run.pk, "worker": worker_id, "pages": stats.get("pages", 0),
-               "fetches": stats.get("fetches", 0), "stale_completions": stats.get("stale_completions", 0),
-               "finished": result is not None}
-    if result is None:
-        return outcome
-    run.refresh_from_db()
-    services.record_patrol(site, run, result, complete=services.is_complete(site, result))
+        if release[0] is not None:
+            release[0]()
     prune(site.pk)
     return outcome
+
+
+def _record(site, run, worker_id: str, result) -> bool:
+    """Record the finished patrol in one transaction, only while this worker still holds the run
+    (``finishing`` by it): a finisher whose lease ran out and was handed on writes nothing, and a
+    finisher that dies part-way leaves nothing (the transaction is never committed). The run's row
+    is locked first (on SQLite the transaction holds the write lock), so a recoverer waits for it."""
+    from . import services
+    from .models import PatrolRun, RunState
+
+    with transaction.atomic():
+        held = PatrolRun.objects.filter(pk=run.pk, state=RunState.FINISHING, finishing_by=worker_id[:200])
+        if connection.features.has_select_for_update:
+            held = held.select_for_update()
+        if not list(held.values_list("pk", flat=True)):  # (rows fetched: the FOR UPDATE lock is taken)
+            return False
+        run.refresh_from_db()
+        services.record_patrol(site, run, result, complete=services.is_complete(site, result))
+    return True
+
+
+def _hold_finishing(run_id: int, worker_id: str, lease_seconds: float) -> Callable[[], None]:
+    """Renew this worker's finishing lease on the run every quarter of ``lease_seconds`` from a thread
+    of its own (its own connection), whatever the finishing work is doing; returns the function that
+    stops it. A dead process's lease runs out and `recover_finishing_runs` hands the run on."""
+    from .models import PatrolRun, RunState
+
+    stop = threading.Event()
+    owner = worker_id[:200]
+
+    def beat() -> None:
+        try:
+            while not stop.wait(max(0.2, lease_seconds / 4)):
+                try:
+                    PatrolRun.objects.filter(pk=run_id, state=RunState.FINISHING, finishing_by=owner).update(
+                        finishing_until=timezone.now() + dt.timedelta(seconds=lease_seconds))
+                except Exception:  # a locked database now and then: the next beat renews
+                    continue
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"patrol-{run_id}-finishing", daemon=True)
+    thread.start()
+
+    def release() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return release
 
 
 def _fail(run, exc: BaseException) -> None:
@@ -192,11 +262,37 @@ def _fail(run, exc: BaseException) -> None:
                         severity="medium")
 
 
+def recover_finishing_runs(now: dt.datetime | None = None) -> list[int]:
+    """Hand on the runs whose finisher died: each run still ``finishing`` after its finishing lease
+    ran out goes back to ``running`` and gets one new `patrol_work` (at once when eager, i.e. without
+    a broker), which finds nothing pending, wins ``running → finishing`` and finishes the run from
+    its stored pages. The UPDATE is conditional (still ``finishing``, lease still expired): of two
+    recoverers, or a recoverer and a finisher renewing late, one wins. Runs without a lease (left
+    from before leases existed) are left to `services._expire_stale_runs`. Returns the runs handed on."""
+    from .models import PatrolRun, RunState
+
+    now = now or timezone.now()
+    expired = PatrolRun.objects.filter(state=RunState.FINISHING, finishing_until__lt=now)
+    recovered = []
+    for run_id, owner in expired.order_by("id").values_list("pk", "finishing_by"):
+        if not expired.filter(pk=run_id).update(state=RunState.RUNNING, finishing_until=None, finishing_by=""):
+            continue  # another recoverer (or the finisher's last renewal) was first
+        logger.warning("patrol %s: finisher %s stopped renewing its lease; handed to a new worker", run_id, owner)
+        recovered.append(run_id)
+        if _eager():
+            patrol_work(run_id)
+        else:
+            patrol_work.delay(run_id)
+    return recovered
+
+
 @app.task(name="sanshen.sites.patrols_due")
 def patrols_due() -> list[int]:
-    """Start the patrols that are due (`services.due_patrols`); returns the runs started."""
+    """Start the patrols that are due (`services.due_patrols`); returns the runs started. Runs whose
+    finisher died are handed on first (`recover_finishing_runs`)."""
     from . import services
 
+    recover_finishing_runs()
     started = []
     for site in services.due_patrols():
         run = services.start_patrol(site)
@@ -211,9 +307,11 @@ def patrols_due() -> list[int]:
 def start_due_patrols() -> list[int]:
     """The single-machine scheduler's form of `patrols_due`: each due patrol is started without
     waiting for it (`services.launch_run`: a thread here, or the workers when a broker is set), so a
-    long patrol does not hold up the scheduler's other jobs."""
+    long patrol does not hold up the scheduler's other jobs. Runs whose finisher died are handed on
+    first (`recover_finishing_runs`)."""
     from . import services
 
+    recover_finishing_runs()
     started = []
     for site in services.due_patrols():
         run = services.start_patrol(site)
