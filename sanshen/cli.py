@@ -425,7 +425,9 @@ def _start_worker() -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run the review jobs (webhooks, deadline reminders, monthly archives) without Celery."""
+    """Run every app's periodic jobs without Celery (`sanshen.config.scheduler`: each app's
+    `PERIODIC_JOBS` — webhooks, deadline reminders, monthly archives, due probes and patrols, the
+    daily inspection work)."""
     import signal
     import time
 
@@ -433,10 +435,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
-    from sanshen.review import tasks
+    from sanshen.config import scheduler
 
     if args.once:
-        for name, result in tasks.run_due_jobs({}).items():
+        for name, result in scheduler.run_due_jobs({}).items():
             print(f"{name}: {json.dumps(result, ensure_ascii=False, default=str)}")
         return EXIT_CLEAN
     stopping = []
@@ -448,7 +450,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     end = time.monotonic() + max(0.0, args.delay)
     while not stop() and time.monotonic() < end:
         time.sleep(0.5)
-    tasks.run_forever(tick=args.tick, stop=stop)
+    scheduler.run_forever(tick=args.tick, stop=stop)
     return EXIT_CLEAN
 
 
@@ -512,7 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser(
         "worker",
-        help="不用 Celery 时运行审核定时任务：Webhook 推送、审核催办提醒、月度归档（sanshen run 会自动启动）",
+        help="不用 Celery 时运行各应用的定时任务：Webhook 推送、审核催办提醒、月度归档、"
+             "到期的可用性探测与巡检、检查考核每日任务（sanshen run 会自动启动）",
     )
     worker.add_argument("--once", action="store_true", help="每项任务运行一次后退出（供 cron 调用）")
     worker.add_argument("--tick", type=float, default=30, help="检查间隔秒数，默认 30")

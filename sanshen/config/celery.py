@@ -3,7 +3,8 @@
 Configured from Django settings (the `CELERY_*` names in sanshen/config/settings.py):
 - `SANSHEN_CELERY_BROKER` unset (the embedded single-machine mode): no broker; a task called with
   `.delay()` runs at once in the calling process (eager), and `sanshen run`/`sanshen worker` run
-  the periodic jobs themselves (sanshen/review/tasks.py: `run_forever`).
+  every app's periodic jobs themselves (`PERIODIC_JOBS` in each app's tasks.py, run by
+  sanshen/config/scheduler.py: `run_forever`).
 - set, e.g. `redis://127.0.0.1:6379/0`: tasks go to Redis; results come back through the same
   Redis (or `SANSHEN_CELERY_RESULT_BACKEND`); real workers run them and `celery beat` sends the
   periodic ones on `CELERY_BEAT_SCHEDULE`.

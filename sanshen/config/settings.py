@@ -296,10 +296,11 @@ if os.environ.get("SANSHEN_REDIS_URL"):
         }
     }
 
-# Review workflow jobs (sanshen/review/tasks.py): webhooks, deadline reminders, monthly archives.
+# Celery and the periodic jobs (`PERIODIC_JOBS` in each app's tasks.py; CELERY_BEAT_SCHEDULE below).
 # No broker: the single-machine mode; `sanshen run` starts `sanshen worker`, which runs them in a
-# loop, and a task's `.delay()` runs at once in the caller. A broker (e.g. redis://127.0.0.1:6379/0):
-# `celery -A sanshen.config.celery worker` and `celery -A sanshen.config.celery beat` run them.
+# loop (sanshen/config/scheduler.py), and a task's `.delay()` runs at once in the caller. A broker
+# (e.g. redis://127.0.0.1:6379/0): `celery -A sanshen.config.celery worker` and
+# `celery -A sanshen.config.celery beat` run them.
 SANSHEN_CELERY_BROKER = os.environ.get("SANSHEN_CELERY_BROKER") or None
 CELERY_BROKER_URL = SANSHEN_CELERY_BROKER or "memory://"
 CELERY_RESULT_BACKEND = os.environ.get("SANSHEN_CELERY_RESULT_BACKEND") or SANSHEN_CELERY_BROKER

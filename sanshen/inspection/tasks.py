@@ -1,5 +1,5 @@
 """Periodic inspection work as a Celery task (the beat schedule in settings) and for the
-single-machine scheduler (`sanshen worker`, `sanshen.review.tasks.JOBS`)."""
+single-machine scheduler (`sanshen worker`, `sanshen.config.scheduler`: `PERIODIC_JOBS` below)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,10 @@ def run_daily() -> dict:
 @app.task(name="sanshen.inspection.daily")
 def inspection_daily() -> dict:
     return run_daily()
+
+
+PERIODIC_JOBS = {
+    # name: (job, seconds between runs), for the single-machine scheduler. Hourly, although it is
+    # daily work: idempotent within a day, and a machine that was off catches up within the hour.
+    "inspection_daily": (run_daily, 3600),
+}

@@ -1,4 +1,4 @@
-"""Periodic jobs of the review workflow, as Celery tasks and as a plain loop.
+"""Periodic jobs of the review workflow, as Celery tasks and for the single-machine scheduler.
 
 Three jobs, each idempotent (running it twice, or in two places at once, does no harm):
 - `deliver_webhooks`: `publishing.deliver_due()` — each due delivery is claimed by a conditional
@@ -11,30 +11,23 @@ Three jobs, each idempotent (running it twice, or in two places at once, does no
   before the 25th by which the month's record is reported (002 第十条).
 
 With Celery (`SANSHEN_CELERY_BROKER` set), `celery beat` sends them on `CELERY_BEAT_SCHEDULE`.
-Without it, `run_forever()` runs them in one process: `sanshen worker` (started by `sanshen run`
-alongside the server) calls it.
+Without it, `PERIODIC_JOBS` below lists them for the single-machine scheduler
+(`sanshen.config.scheduler`), which `sanshen worker` (started by `sanshen run` alongside the
+server) runs together with the other apps' periodic jobs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from sanshen.config.celery import app
-from sanshen.inspection.tasks import run_daily as inspection_daily
-from sanshen.sites.tasks import probe_sites, start_due_patrols
 
-logger = logging.getLogger(__name__)
-
-__all__ = ["archive_dir", "deliver_webhooks", "monthly_archives", "ping", "remind_steps", "run_due_jobs", "run_forever"]
+__all__ = ["PERIODIC_JOBS", "archive_dir", "deliver_webhooks", "monthly_archives", "ping", "remind_steps"]
 
 
 @app.task(name="sanshen.review.deliver_webhooks", ignore_result=False)
@@ -101,47 +94,13 @@ def ping(value: str) -> dict:
     return {"echo": value, "pid": os.getpid(), "units": Unit.objects.count()}
 
 
-# Without Celery -----------------------------------------------------------------------------
+# The single-machine scheduler (sanshen/config/scheduler.py) ----------------------------------
 
-JOBS: dict[str, tuple[Callable[[], object], float]] = {
-    # name: (job, seconds between runs). The platform's periodic work on a single machine; with
-    # Celery, CELERY_BEAT_SCHEDULE runs the same jobs on the workers.
+PERIODIC_JOBS = {
+    # name: (job, seconds between runs). With Celery, CELERY_BEAT_SCHEDULE runs the same jobs on
+    # the workers.
     "deliver_webhooks": (deliver_webhooks, 60),
     "remind_steps": (remind_steps, 15 * 60),
+    # Every 6 h and idempotent: last month's archives appear on the 1st, or soon after the machine is up.
     "monthly_archives": (monthly_archives, 6 * 3600),
-    "probe_sites": (probe_sites, 60),
-    "patrols_due": (start_due_patrols, 5 * 60),
-    "inspection_daily": (inspection_daily, 3600),
 }
-
-
-def run_due_jobs(last_run: dict[str, float], now: float | None = None) -> dict[str, object]:
-    """Run the jobs whose interval has passed since `last_run` (updated); returns their results.
-    A failing job is logged and retried at its next interval; the others still run."""
-    now = time.monotonic() if now is None else now
-    results: dict[str, object] = {}
-    for name, (job, every) in JOBS.items():
-        if name in last_run and now - last_run[name] < every:
-            continue
-        last_run[name] = now
-        close_old_connections()
-        try:
-            results[name] = job()
-        except Exception:
-            logger.exception("定时任务 %s 失败", name)
-            results[name] = None
-            # Retried within a minute (e.g. the database was still being migrated), not a whole interval later.
-            last_run[name] = now - every + min(every, 60)
-        finally:
-            connections.close_all()
-    return results
-
-
-def run_forever(*, tick: float = 30, stop: Callable[[], bool] = lambda: False) -> None:
-    """The single-machine scheduler: run the due jobs every `tick` seconds until `stop()`."""
-    last_run: dict[str, float] = {}
-    while not stop():
-        run_due_jobs(last_run)
-        deadline = time.monotonic() + tick
-        while not stop() and time.monotonic() < deadline:
-            time.sleep(min(1.0, tick))

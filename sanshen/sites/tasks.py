@@ -18,7 +18,8 @@
   finisher's record, never committed, left nothing behind. The periodic jobs call it.
 - `patrols_due` and `probe_sites`: the periodic jobs of the ``patrol_due`` command, for
   ``celery beat`` (``CELERY_BEAT_SCHEDULE``); `start_due_patrols`: ``patrols_due`` for the
-  single-machine scheduler (``sanshen worker``).
+  single-machine scheduler (``sanshen worker``, `sanshen.config.scheduler`), which finds it and
+  `probe_sites` in `PERIODIC_JOBS` (at the end).
 
 Without a broker (the embedded mode, Celery eager) `patrol_site` runs the patrol at once in the
 calling process with one worker, through the same code.
@@ -44,8 +45,8 @@ from sanshen.config.celery import app
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["patrol_site", "patrol_work", "patrols_due", "probe_sites", "recover_finishing_runs",
-           "start_due_patrols"]
+__all__ = ["PERIODIC_JOBS", "patrol_site", "patrol_work", "patrols_due", "probe_sites",
+           "recover_finishing_runs", "start_due_patrols"]
 
 
 def _eager() -> bool:
@@ -331,3 +332,12 @@ def probe_sites() -> dict:
         probe = services.probe_site(site)
         ok, failed = (ok + 1, failed) if probe.ok else (ok, failed + 1)
     return {"ok": ok, "failed": failed}
+
+
+# The single-machine scheduler (sanshen/config/scheduler.py): name → (job, seconds between runs).
+# Each job only does what is due (a site's own probe interval and patrol schedule), so these are
+# how often it looks; with Celery, CELERY_BEAT_SCHEDULE runs the same work on the workers.
+PERIODIC_JOBS = {
+    "probe_sites": (probe_sites, 60),
+    "patrols_due": (start_due_patrols, 5 * 60),
+}

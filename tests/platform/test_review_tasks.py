@@ -208,23 +208,24 @@ def test_tasks_run_eagerly_and_are_idempotent(org, settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_in_process_loop_runs_each_job_on_its_interval(monkeypatch):
-    from sanshen.review import tasks
+def test_in_process_loop_runs_each_job_on_its_interval():
+    from sanshen.config import scheduler
 
     calls: list[str] = []
     jobs = {
         "a": (lambda: calls.append("a") or "ok", 60),
         "b": (lambda: calls.append("b") or 1 / 0, 600),
     }
-    monkeypatch.setattr(tasks, "JOBS", jobs)
     last: dict[str, float] = {}
-    results = tasks.run_due_jobs(last, now=1000)
+    results = scheduler.run_due_jobs(last, now=1000, jobs=jobs)
     assert results == {"a": "ok", "b": None} and calls == ["a", "b"]
-    assert tasks.run_due_jobs(last, now=1030) == {}
+    assert scheduler.run_due_jobs(last, now=1030, jobs=jobs) == {}
     # "a" after its minute; the failed "b" is retried after a minute, not after ten.
-    assert set(tasks.run_due_jobs(last, now=1061)) == {"a", "b"}
+    assert set(scheduler.run_due_jobs(last, now=1061, jobs=jobs)) == {"a", "b"}
+    calls.clear()
     stops = iter([False, True])
-    tasks.run_forever(tick=0.01, stop=lambda: next(stops, True))
+    scheduler.run_forever(tick=0.01, stop=lambda: next(stops, True), jobs=jobs)
+    assert calls == ["a", "b"]  # one round, then stopped
 
 
 def test_beat_schedule_names_real_tasks():
