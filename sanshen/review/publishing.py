@@ -190,6 +190,14 @@ def _claim(delivery: WebhookDelivery, now: dt.datetime) -> bool:
     )
 
 
+def sending_now(delivery: WebhookDelivery, now: dt.datetime | None = None) -> bool:
+    """A runner has claimed an attempt (`_claim` counts it before sending, `deliver_due` logs it
+    after) and its lease has not run out: sending it again now would post it twice."""
+    now = now or timezone.now()
+    return (delivery.state == DeliveryState.PENDING and delivery.next_attempt_at > now
+            and delivery.attempts > delivery.attempt_log.count())
+
+
 def _attempt(delivery: WebhookDelivery, client) -> tuple[int | None, str, int]:
     body = body_bytes(delivery.payload)
     timestamp = str(int(time.time()))
@@ -385,6 +393,8 @@ def retry_delivery(delivery: WebhookDelivery, user, *, client=None) -> WebhookDe
             raise ValidationError("该推送已送达，无需重试。")
         if not delivery.endpoint.active:
             raise ValidationError("推送地址已停用，不能重试。")
+        if sending_now(delivery):
+            raise ValidationError("该推送正在发送中，请稍后刷新查看结果。")
         before = {"state": delivery.state, "attempts": delivery.attempts}
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.PENDING, next_attempt_at=timezone.now()

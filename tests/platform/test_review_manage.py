@@ -426,6 +426,35 @@ def test_given_up_delivery_gets_one_more_attempt(org, receiver, settings):  # no
     assert d.state == "delivered" and d.attempts == 3
 
 
+def test_retry_is_refused_while_a_runner_is_sending_the_same_delivery(org, receiver):  # noqa: F811
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from sanshen.review import publishing
+    from sanshen.review.models import WebhookDelivery, WebhookEndpoint
+
+    r = receiver((500,))
+    WebhookEndpoint.objects.create(unit=org["edu"], url=r.url, secret=SECRET)
+    item = _approve_all(_item(org), org)
+    (d,) = WebhookDelivery.objects.filter(item=item)
+    # A runner has claimed the attempt and is posting it (counted, not yet logged).
+    assert publishing._claim(d, timezone.now())
+    d.refresh_from_db()
+    assert publishing.sending_now(d)
+    with pytest.raises(ValidationError, match="正在发送中"):
+        publishing.retry_delivery(d, org["webadmin"])
+    assert len(r.received) == 0 and d.attempt_log.count() == 0
+    # The runner died without logging it: once its lease runs out, the retry sends it (once).
+    WebhookDelivery.objects.filter(pk=d.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    d.refresh_from_db()
+    assert not publishing.sending_now(d)
+    r.codes = [200]
+    publishing.retry_delivery(d, org["webadmin"])
+    d.refresh_from_db()
+    assert d.state == "delivered" and len(r.received) == 1 and d.attempt_log.count() == 1
+
+
 # Withdrawal requests ------------------------------------------------------------------------
 
 
