@@ -21,7 +21,6 @@ Anything out of sight is 404; bad input is 400 with a Chinese `detail`.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -290,10 +289,6 @@ def _has_nul(*values: str) -> bool:
     return any("\x00" in v for v in values)
 
 
-# `services.create_item(channels=…)` validates and records the channels where it exists.
-_CREATE_TAKES_CHANNELS = "channels" in inspect.signature(services.create_item).parameters
-
-
 def _drafter_and_unit(request: HttpRequest, unit_id: int | None):
     token = _token(request)
     if token is not None and token.user_id is not None:
@@ -360,13 +355,7 @@ def create_item(request: HttpRequest):
             "planned_at": planned,
         }
         channels = [c.model_dump() for c in payload.channels]
-        if _CREATE_TAKES_CHANNELS:
-            item = services.create_item(user, unit, channels=channels, **fields)
-        else:
-            item = services.create_item(user, unit, **fields)
-            if channels:
-                item.channels = channels
-                item.save(update_fields=["channels", "updated_at"])
+        item = services.create_item(user, unit, channels=channels, **fields)  # validates the channels
     except (ValidationError, PermissionDenied) as exc:
         return _error(_message(exc), 403 if isinstance(exc, PermissionDenied) else 400)
     submit_error = None
