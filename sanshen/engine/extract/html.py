@@ -161,7 +161,7 @@ class _Frame:
 
     __slots__ = (
         "bg", "block", "block_frame", "colour", "counts", "faint", "faint_reason", "faint_record",
-        "font_px", "hide", "id", "index", "link", "parent", "pre", "svg", "tag",
+        "font_px", "hide", "id", "index", "link", "parent", "path", "pre", "svg", "tag",
     )
 
     def __init__(self, tag: str, parent: _Frame | None):
@@ -182,6 +182,7 @@ class _Frame:
         self.colour: css.Colour | None = None
         self.bg: css.Colour | None = None
         self.font_px = 16.0
+        self.path: tuple[tuple[str, ...], bool] | None = None  # `_path`, once asked for
 
     def label(self) -> str:
         if self.tag in ("body", "head"):
@@ -191,16 +192,33 @@ class _Frame:
         return f"{self.tag}[{self.index}]"
 
 
-def _locator(frame: _Frame) -> str:
-    labels: list[str] = []
+_NO_PATH: tuple[tuple[str, ...], bool] = ((), False)
+
+
+def _path(frame: _Frame) -> tuple[tuple[str, ...], bool]:
+    """The labels from the top (below ``html``) down to ``frame``, the nearest `MAX_LOCATOR_DEPTH`
+    only, and whether more were cut above them. Kept on each frame: siblings share their parent's."""
+    if frame.path is not None:
+        return frame.path
+    chain: list[_Frame] = []
     node: _Frame | None = frame
-    while node is not None and node.tag not in ("html", "#document"):
-        if len(labels) == MAX_LOCATOR_DEPTH:
-            labels.append("…")
-            break
-        labels.append(node.label())
+    while node is not None and node.path is None and node.tag not in ("html", "#document"):
+        chain.append(node)
         node = node.parent
-    return " > ".join(reversed(labels)) or frame.tag
+    labels, cut = node.path if node is not None and node.path is not None else _NO_PATH
+    for item in reversed(chain):  # no recursion: 10,000-deep pages must not hit the limit
+        labels = (*labels, item.label())
+        if len(labels) > MAX_LOCATOR_DEPTH:
+            labels, cut = labels[1:], True
+        item.path = (labels, cut)
+    return frame.path if chain else _NO_PATH
+
+
+def _locator(frame: _Frame) -> str:
+    labels, cut = _path(frame)
+    if not labels:
+        return frame.tag
+    return ("… > " if cut else "") + " > ".join(labels)
 
 
 def _font_size(decls: css.Decls, parent_px: float) -> float:
