@@ -55,8 +55,14 @@ ActionName = Literal[tuple(Action.values)]  # type: ignore[valid-type]
 
 class ChannelIn(Schema):
     kind: Literal["site", "newmedia"] = Field(description="site 政府网站、newmedia 政务新媒体")
-    name: str = Field(min_length=1, max_length=100, description="网站或新媒体账号名称")
-    column: str = Field("", max_length=100, description="栏目")
+    name: str = Field(
+        "",
+        max_length=100,
+        description="网站或新媒体账号名称（网站须是本单位或上级单位在网站登记中的网站；给出 site_id 时可省略）",
+    )
+    column: str = Field("", max_length=100, description="栏目（网站必填；给出 column_id 时可省略）")
+    site_id: Id | None = Field(None, description="网站登记中的网站编号（仅 kind=site）：本单位或上级单位的网站")
+    column_id: Id | None = Field(None, description="网站登记中的栏目编号（仅 kind=site）：须属于该网站")
 
 
 class ItemIn(Schema):
@@ -109,6 +115,8 @@ class ChannelOut(Schema):
     kind: str
     name: str
     column: str
+    site_id: int | None = Field(None, description="网站登记中的网站编号（未登记的网站、新媒体为 null）")
+    column_id: int | None = Field(None, description="网站登记中的栏目编号（栏目未登记时为 null）")
 
 
 class AttachmentOut(Schema):
@@ -151,6 +159,10 @@ def _message(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, PermissionDenied):
         return str(exc) or "无权进行该操作"
     return "；".join(exc.messages) or "请求无效"
+
+
+def _id_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _not_found() -> JsonResponse:
@@ -224,7 +236,13 @@ def item_out(item: Item, submit_error: str | None = None) -> dict:
         "revision": revision.number if revision else None,
         "findings": revision.findings if revision else [],
         "channels": [
-            {"kind": str(c.get("kind", "")), "name": str(c.get("name", "")), "column": str(c.get("column", ""))}
+            {
+                "kind": str(c.get("kind", "")),
+                "name": str(c.get("name", "")),
+                "column": str(c.get("column", "")),
+                "site_id": _id_or_none(c.get("site_id")),
+                "column_id": _id_or_none(c.get("column_id")),
+            }
             for c in (item.channels or [])
             if isinstance(c, dict)
         ],
@@ -354,7 +372,7 @@ def create_item(request: HttpRequest):
             "source_url": payload.source_url,
             "planned_at": planned,
         }
-        channels = [c.model_dump() for c in payload.channels]
+        channels = [c.model_dump(exclude_none=True) for c in payload.channels]
         item = services.create_item(user, unit, channels=channels, **fields)  # validates the channels
     except (ValidationError, PermissionDenied) as exc:
         return _error(_message(exc), 403 if isinstance(exc, PermissionDenied) else 400)

@@ -11,8 +11,10 @@ from .models import Action, Category, Importance, Source, Topic
 from .services import BODY_EXTENSIONS, Upload, parse_channels, require_channels
 
 CHANNELS_HELP = (
-    "每行一个：网站名称/栏目（如“曲靖市人民政府网站/通知公告”），或 新媒体：账号名称（如“新媒体：曲靖发布”）。"
+    "每行一个：网站写“网站名称/栏目”（如“曲靖市人民政府网站/通知公告”，已登记的网站可从下面选择），"
+    "新媒体账号写作“新媒体：账号名称”（如“新媒体：曲靖发布”）。"
 )
+CHANNEL_OPTIONS_ID = "channel-options"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,9 +54,20 @@ class RevisionForm(forms.Form):
     channels = forms.CharField(
         label="发布渠道", required=False, help_text=CHANNELS_HELP, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Picked from the datalist of registered sites and columns; added to the channels on save
+    # (static/review/channels.js moves it into the box at once when scripts run).
+    channel_pick = forms.CharField(
+        label="从网站登记中选择",
+        required=False,
+        max_length=250,
+        help_text="选择或输入“网站名称/栏目”，保存时加入发布渠道。",
+        widget=forms.TextInput(attrs={"list": CHANNEL_OPTIONS_ID, "autocomplete": "off", "data-channels-pick": True}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggestions: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # “网站名称/栏目” lines of the registered sites the drafter may name (`channel_suggestions`).
+        self.channel_suggestions = list(suggestions or [])
         if require_channels():
             self.fields["channels"].help_text = CHANNELS_HELP + "提交审核前须至少填写一个。"
 
@@ -73,6 +86,12 @@ class RevisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        pick = (data.get("channel_pick") or "").strip()
+        if pick and "channels" not in self.errors:
+            try:
+                data["channels"] = data.get("channels", []) + parse_channels(pick)
+            except DjangoValidationError as exc:
+                self.add_error("channel_pick", exc.messages)
         has_body = bool((data.get("body") or "").strip())
         has_file = data.get("body_file") is not None
         if has_body and has_file:
@@ -88,7 +107,7 @@ class RevisionForm(forms.Form):
             "body": data["body"],
             "body_file": data["body_file"],
             # A post without the field (an older page, a script) leaves the channels alone.
-            "channels": data["channels"] if "channels" in self.data else None,
+            "channels": data["channels"] if "channels" in self.data or data.get("channel_pick") else None,
         }
 
 
@@ -136,7 +155,7 @@ class ItemForm(RevisionForm):
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
         self.fields["channels"].label = "发布渠道（拟在哪里发布）"
         self.fields["channels"].widget.attrs["placeholder"] = "曲靖市人民政府网站/通知公告\n新媒体：曲靖发布"
-        self.order_fields(["unit", "title", "channels", "body", "body_file"])
+        self.order_fields(["unit", "title", "channels", "channel_pick", "body", "body_file"])
 
 
 class DecisionForm(forms.Form):

@@ -66,6 +66,8 @@ __all__ = [
     "blocking_vetoes",
     "build_route",
     "can_decide",
+    "channel_sites",
+    "channel_suggestions",
     "channels_text",
     "clean_channels",
     "create_item",
@@ -182,7 +184,7 @@ def create_item(
     """
     if not has_role(user, unit):
         raise PermissionDenied("您在该单位没有任何角色，不能拟稿。")
-    cleaned_channels = clean_channels(channels)
+    cleaned_channels = clean_channels(channels, unit=unit)
     body = _body_or_file(body, body_file)
     item = Item(
         title=title,
@@ -248,7 +250,7 @@ def add_revision(
     may change them.
     """
     body = _body_or_file(body, body_file)
-    cleaned_channels = None if channels is None else clean_channels(channels)
+    cleaned_channels = None if channels is None else clean_channels(channels, unit=item.unit, keep=item.channels)
     with transaction.atomic():
         item = Item.objects.select_for_update().get(pk=item.pk)
         if item.status not in EDITABLE:
@@ -635,30 +637,182 @@ def _dedupe(channels: list[dict]) -> list[dict]:
     return out
 
 
-def clean_channels(channels: list[dict] | str | None) -> list[dict]:
-    """Validated channels from a list of {"kind", "name", "column"} dicts (the API's form) or
-    from the text `parse_channels` reads; None or empty gives []."""
+def _channel_id(value, label: str, where: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
+        raise ValidationError(f"{where}：{label}须是正整数。")
+    return value
+
+
+def clean_channels(
+    channels: list[dict] | str | None, unit: Unit | None = None, *, keep: list[dict] | None = None
+) -> list[dict]:
+    """Validated channels from a list of {"kind", "name", "column", "site_id", "column_id"}
+    dicts (the API's form) or from the text `parse_channels` reads; None or empty gives [].
+
+    With `unit` (the item's unit), website channels are resolved against the site registry
+    (`channel_sites`): a named site gains `site_id`, a registered column of it `column_id` (an
+    unregistered column stays text only); an unknown site name is refused with the names that
+    are registered, unless the unit has no registered site at all (then any name is accepted
+    as text). `site_id`/`column_id` given in a dict must be a site the unit may use and a column
+    of that site; a missing name or column is filled from the registry. `keep` (the item's
+    current channels): an entry with the same kind, name and column as one of them, and no ids
+    given, stays as stored, so an old item's channels keep working whatever the registry says.
+    """
     if channels is None:
         return []
     if isinstance(channels, str):
-        return parse_channels(channels)
+        entries = [(f"“{channel_label(ch)}”", ch, None, None) for ch in parse_channels(channels)]
+    else:
+        entries = _channel_entries(channels)
+    if any(site_id or column_id for _, _, site_id, column_id in entries) and unit is None:
+        raise ValidationError("指明网站编号或栏目编号时须确定稿件所属单位。")
+    if unit is None:
+        return _dedupe([ch for _, ch, _, _ in entries])
+    registry = {site.pk: site for site in channel_sites(unit)}
+    kept = {_channel_key(ch): ch for ch in keep or [] if isinstance(ch, dict)}
+    out, errors, unknown = [], [], []
+    for where, ch, site_id, column_id in entries:
+        try:
+            if site_id or column_id:
+                out.append(_channel_by_id(ch, site_id, column_id, registry, where))
+            elif _channel_key(ch) in kept:
+                out.append(kept[_channel_key(ch)])
+            elif ch["kind"] == "site" and registry:
+                resolved = _channel_by_name(ch, registry)
+                if resolved is None:
+                    unknown.append(ch["name"])
+                else:
+                    out.append(resolved)
+            else:
+                out.append(ch)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if unknown:
+        names = "、".join(dict.fromkeys(site.name for site in registry.values()))
+        errors.extend(f"网站“{name}”未在网站登记中，可选：{names}。" for name in dict.fromkeys(unknown))
+    if errors:
+        raise ValidationError(errors)
+    return _dedupe(out)
+
+
+def _channel_key(ch: dict) -> tuple:
+    return (ch.get("kind"), ch.get("name"), ch.get("column") or "")
+
+
+def _channel_entries(channels) -> list[tuple[str, dict, int | None, int | None]]:
+    """(where, {"kind", "name", "column"}, site_id, column_id) of each dict, syntax checked."""
     if not isinstance(channels, list | tuple):
         raise ValidationError("发布渠道格式不正确。")
     out, errors = [], []
     for number, ch in enumerate(channels, 1):
+        where = f"第{number}个发布渠道"
         if not isinstance(ch, dict):
-            errors.append(f"第{number}个发布渠道格式不正确。")
+            errors.append(f"{where}格式不正确。")
             continue
         try:
-            name, column = ch.get("name", ""), ch.get("column", "")
-            if not isinstance(name, str) or not isinstance(column, str):
-                raise ValidationError(f"第{number}个发布渠道：名称和栏目须是文字。")
-            out.append(_channel(ch.get("kind", "site"), name, column, f"第{number}个发布渠道"))
+            kind, name, column = ch.get("kind", "site"), ch.get("name", ""), ch.get("column", "")
+            if not isinstance(kind, str):
+                raise ValidationError(f"{where}：渠道类型只能是“网站”或“新媒体”。")
+            if not isinstance(name or "", str) or not isinstance(column or "", str):
+                raise ValidationError(f"{where}：名称和栏目须是文字。")
+            site_id = _channel_id(ch.get("site_id"), "网站编号", where)
+            column_id = _channel_id(ch.get("column_id"), "栏目编号", where)
+            if (site_id or column_id) and kind != "site":
+                raise ValidationError(f"{where}：新媒体账号不能填写网站编号或栏目编号。")
+            if site_id or column_id:
+                # Name and column may come from the registry: checked once resolved.
+                out.append((where, {"kind": kind, "name": name or "", "column": column or ""}, site_id, column_id))
+            else:
+                out.append((where, _channel(kind, name or "", column or "", where), None, None))
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    return _dedupe(out)
+    return out
+
+
+def _channel_by_id(ch: dict, site_id: int | None, column_id: int | None, registry: dict, where: str) -> dict:
+    from sanshen.sites.models import Column
+
+    column = None
+    if column_id:
+        column = Column.objects.filter(pk=column_id).first()
+        if column is None or (site_id and column.site_id != site_id):
+            raise ValidationError(f"{where}：栏目编号 {column_id} 不是所选网站的栏目。")
+        site_id = site_id or column.site_id
+    site = registry.get(site_id)
+    if site is None:
+        raise ValidationError(f"{where}：网站编号 {site_id} 不是本单位或上级单位登记的网站。")
+    name = ch["name"].strip() or site.name
+    if name != site.name:
+        raise ValidationError(f"{where}：网站编号 {site.pk} 是“{site.name}”，与名称“{name}”不符。")
+    text = ch["column"].strip()
+    if column is not None:
+        text = text or column.name
+        if text != column.name:
+            raise ValidationError(f"{where}：栏目编号 {column.pk} 是“{column.name}”，与栏目“{text}”不符。")
+    out = _channel("site", name, text, where)
+    out["site_id"] = site.pk
+    if column is not None:
+        out["column_id"] = column.pk
+    return out
+
+
+def _channel_by_name(ch: dict, registry: dict) -> dict | None:
+    """The entry with the ids of the site it names (the nearest unit's first) and of its column
+    when registered; None when no site of that name is registered for the unit."""
+    sites = sorted((s for s in registry.values() if s.name == ch["name"]), key=lambda s: (-s.unit.depth, s.pk))
+    if not sites:
+        return None
+    site = sites[0]
+    out = {**ch, "site_id": site.pk}
+    column_id = site.columns.filter(name=ch["column"]).order_by("pk").values_list("pk", flat=True).first()
+    if column_id is not None:
+        out["column_id"] = column_id
+    return out
+
+
+def channel_sites(unit: Unit) -> QuerySet:
+    """The registered (active) websites an item of `unit` may name as a channel: those of the
+    unit and of the units above it (a county portal often carries its departments' news)."""
+    from sanshen.sites.models import Site
+
+    if unit is None or not unit.path:
+        return Site.objects.none()
+    paths = unit.ancestor_paths(include_self=True)
+    return (
+        Site.objects.filter(unit__path__in=paths, is_active=True)
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+MAX_SUGGESTIONS = 500
+
+
+def channel_suggestions(units) -> list[str]:
+    """“网站名称/栏目” lines of the registered sites and columns the given units may use (for
+    the form's datalist); a site without a registered column gives “网站名称/”."""
+    from sanshen.sites.models import Column
+
+    sites: dict[int, object] = {}
+    for unit in units:
+        for site in channel_sites(unit):
+            sites.setdefault(site.pk, site)
+    columns: dict[int, list[str]] = {pk: [] for pk in sites}
+    for site_id, name in (
+        Column.objects.filter(site_id__in=list(sites)).order_by("site_id", "name", "pk").values_list("site_id", "name")
+    ):
+        name = (name or "").strip()
+        if name and len(name) <= CHANNEL_FIELD_MAX and name not in columns[site_id]:
+            columns[site_id].append(name)
+    out: dict[str, None] = {}
+    for site in sites.values():
+        if len(site.name) <= CHANNEL_FIELD_MAX:
+            out.update(dict.fromkeys([f"{site.name}/{c}" for c in columns[site.pk]] or [f"{site.name}/"]))
+    return list(out)[:MAX_SUGGESTIONS]
 
 
 def channel_label(ch: dict) -> str:
@@ -682,7 +836,7 @@ def _change_channels(item: Item, user, channels: list[dict]) -> None:
 
 def set_channels(item: Item, user, channels: list[dict] | str) -> Item:
     """Replace the item's channels (drafter only, while draft/returned)."""
-    cleaned = clean_channels(channels)
+    cleaned = clean_channels(channels, unit=item.unit, keep=item.channels)
     with transaction.atomic():
         item = Item.objects.select_for_update().get(pk=item.pk)
         _change_channels(item, user, cleaned)

@@ -102,7 +102,9 @@ def new_item(request):
     units = _drafting_units(request.user)
     if not units.exists():
         raise PermissionDenied("您没有任何单位的角色，不能拟稿。")
-    form = ItemForm(request.POST or None, request.FILES or None, units=units)
+    form = ItemForm(
+        request.POST or None, request.FILES or None, units=units, suggestions=services.channel_suggestions(units)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -287,7 +289,10 @@ def _item_context(request, item: Item, **extra) -> dict:
         "may_submit": is_drafter and item.status in (Status.DRAFT, Status.RETURNED),
         "may_revise": is_drafter and item.status in services.EDITABLE,
         "revision_form": RevisionForm(
-            initial={"title": latest.title, "body": latest.body, "channels": services.channels_text(item.channels)}
+            initial={"title": latest.title, "body": latest.body, "channels": services.channels_text(item.channels)},
+            suggestions=(
+                services.channel_suggestions([item.unit]) if is_drafter and item.status in services.EDITABLE else None
+            ),
         ),
         "decision_forms": _decision_forms(item, user, latest, extra.pop("bound", None)),
         "override_form": OverrideForm() if may_override else None,
@@ -342,7 +347,7 @@ def item_page(request, pk: int):
 @login_required
 def revise(request, pk: int):
     item = _get_item(request.user, pk)
-    form = RevisionForm(request.POST, request.FILES)
+    form = RevisionForm(request.POST, request.FILES, suggestions=services.channel_suggestions([item.unit]))
     if form.is_valid():
         try:
             revision = services.add_revision(item, request.user, **form.service_kwargs())
