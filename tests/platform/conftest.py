@@ -87,6 +87,23 @@ def _fresh_audit_key_cache():
 
 
 @pytest.fixture
+def fresh_api(settings):
+    """For the API tests: two-factor enrolment out of the way (the accounts tests cover it), and the
+    rate counters (cache) and the tokens this process remembers emptied before and after.
+    Yields ``settings`` for the module's own overrides."""
+    from django.core.cache import cache
+
+    from sanshen.api import tokens
+
+    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
+    cache.clear()
+    tokens.forget_tokens()
+    yield settings
+    cache.clear()
+    tokens.forget_tokens()
+
+
+@pytest.fixture
 def tree(db):
     """市 → 两个区 → 部门/乡镇, and a unit in another city."""
     from sanshen.units.models import Unit

@@ -8,7 +8,6 @@ import sys
 import zipfile
 
 import pytest
-from django.core.cache import cache
 
 from sanshen.api import tokens
 from sanshen.cli import main as cli_main
@@ -24,14 +23,7 @@ HTML = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_counters(settings):
-    settings.SANSHEN_2FA_REQUIRED_ROLES = ()  # enrolment is the accounts app's tests' business
-    cache.clear()
-    tokens.forget_tokens()
-    yield
-    cache.clear()
-    tokens.forget_tokens()
+pytestmark = pytest.mark.usefixtures("fresh_api")
 
 
 @pytest.fixture

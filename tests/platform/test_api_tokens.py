@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -20,12 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _setup(settings):
-    settings.LOGIN_URL = "/accounts/login/"
-    # Two-factor enrolment (accounts app) is tested there; here the admins are taken as enrolled.
-    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
-    cache.clear()
-    tokens.forget_tokens()
+def _setup(fresh_api):
+    fresh_api.LOGIN_URL = "/accounts/login/"
 
 
 @pytest.fixture

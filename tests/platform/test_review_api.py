@@ -7,7 +7,6 @@ import json
 import os
 
 import pytest
-from django.core.cache import cache
 from docx import Document
 
 from sanshen.api import tokens
@@ -21,14 +20,8 @@ URL = "/api/v1/items"
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
-    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
-    settings.SANSHEN_API_RATE = "off"
-    cache.clear()
-    tokens.forget_tokens()
-    yield
-    cache.clear()
-    tokens.forget_tokens()
+def _fresh(fresh_api):
+    fresh_api.SANSHEN_API_RATE = "off"
 
 
 @pytest.fixture

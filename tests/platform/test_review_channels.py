@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -24,15 +23,9 @@ URL = "/api/v1/items"
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
-    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
-    settings.SANSHEN_API_RATE = "off"
-    settings.SANSHEN_REVIEW_REQUIRE_CHANNELS = False
-    cache.clear()
-    tokens.forget_tokens()
-    yield
-    cache.clear()
-    tokens.forget_tokens()
+def _fresh(fresh_api):
+    fresh_api.SANSHEN_API_RATE = "off"
+    fresh_api.SANSHEN_REVIEW_REQUIRE_CHANNELS = False
 
 
 @pytest.fixture

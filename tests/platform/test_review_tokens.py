@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
@@ -26,15 +25,9 @@ REVIEWERS = ("head", "secrecy", "deputy", "principal")
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
-    settings.SANSHEN_2FA_REQUIRED_ROLES = ()
-    settings.SANSHEN_API_RATE = "off"
-    settings.LOGIN_URL = "/accounts/login/"
-    cache.clear()
-    tokens.forget_tokens()
-    yield
-    cache.clear()
-    tokens.forget_tokens()
+def _fresh(fresh_api):
+    fresh_api.SANSHEN_API_RATE = "off"
+    fresh_api.LOGIN_URL = "/accounts/login/"
 
 
 def bearer(plain: str) -> dict:
