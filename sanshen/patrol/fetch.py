@@ -222,7 +222,6 @@ class Fetcher:
         self.max_retry_after = max_retry_after
         self.headless = headless
         self.verify = verify
-        self.trust_env = trust_env
         # Proxies from the environment (HTTP_PROXY, NO_PROXY…), read once: aiohttp's own trust_env
         # reads them and ~/.netrc in a thread on every request.
         self._proxies = urllib.request.getproxies_environment() if trust_env else {}

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from sanshen.engine.extract import ExtractError
-from sanshen.engine.extract.html import extract_parsed, join_url
+from sanshen.engine.extract.html import _base_url, extract_parsed, join_url
 
 from .decode import decode_html
 from .model import Link, LinkKind, Page, Response
@@ -159,20 +159,10 @@ def parse_page(
             page.title = text[seg.start:seg.end][:1000]
     page.text = "\n".join(lines)
     with contextlib.suppress(Exception):  # selectors on hostile input: the links already found stand
-        _read_head_and_resources(parser, page, links, _base(parser, source))
+        # Resolved against the same <base> as the engine resolved the <a> links.
+        _read_head_and_resources(parser, page, links, _base_url(parser, source) or source)
     page.links = links
     return page
-
-
-def _base(parser: LexborHTMLParser, source: str) -> str:
-    node = parser.css_first("base[href]")
-    href = (node.attributes.get("href") or "").strip() if node is not None else ""
-    if href:
-        try:
-            return join_url(source, href)
-        except ValueError:
-            return source
-    return source
 
 
 _RESOURCES = "img[src], script[src], link[href], area[href], meta"

@@ -115,6 +115,33 @@ def prune(site_id: int, keep: int = 2) -> int:
     return deleted
 
 
+def keep_renewing(renew: Callable[[], object], lease_seconds: float, *, name: str) -> Callable[[], None]:
+    """Call ``renew`` every quarter of ``lease_seconds`` from a thread of its own (with its own database
+    connection, closed at the end) until the returned function is called; a failing renewal (a
+    locked database now and then) is retried at the next beat. A lease held this way lives as long
+    as the process, whatever its event loop or finishing work is doing."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(max(0.2, lease_seconds / 4)):
+                try:
+                    renew()
+                except Exception:
+                    continue
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=name, daemon=True)
+    thread.start()
+
+    def release() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return release
+
+
 class DbFrontier:
     """One patrol's frontier in the database. Each worker (process) opens its own instance."""
 
@@ -147,32 +174,21 @@ class DbFrontier:
         """Renew every lease of ``worker_id`` every quarter of ``lease_seconds`` from a thread of its own
         (its own connection) until ``close()``: a worker whose event loop is busy with a long page keeps
         its claims while the process lives; a dead process's claims expire and go to the others."""
-        stop = self._beat_stop = threading.Event()
         owner = worker_id[:200]
 
-        def beat() -> None:
-            try:
-                while not stop.wait(max(0.2, lease_seconds / 4)):
-                    try:
-                        with transaction.atomic():
-                            self._lock_run()
-                            self._urls().filter(state=CLAIMED, lease_owner=owner).update(
-                                lease_until=time.time() + lease_seconds)
-                    except Exception:  # a locked database now and then: the next beat renews
-                        continue
-            finally:
-                connection.close()
+        def renew() -> None:
+            with transaction.atomic():
+                self._lock_run()
+                self._urls().filter(state=CLAIMED, lease_owner=owner).update(lease_until=time.time() + lease_seconds)
 
-        self._beat = threading.Thread(target=beat, name=f"frontier-{self.run_id}-heartbeat", daemon=True)
-        self._beat.start()
+        self._stop_beat = keep_renewing(renew, lease_seconds, name=f"frontier-{self.run_id}-heartbeat")
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if getattr(self, "_beat", None) is not None:
-            self._beat_stop.set()
-            self._beat.join(timeout=30)
+        if getattr(self, "_stop_beat", None) is not None:
+            self._stop_beat()
         try:
             self._call(lambda: connection.close())  # the database thread's own connection
         finally:

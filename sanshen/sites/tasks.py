@@ -32,7 +32,6 @@ import datetime as dt
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -223,33 +222,19 @@ def _record(site, run, worker_id: str, result) -> bool:
 
 
 def _hold_finishing(run_id: int, worker_id: str, lease_seconds: float) -> Callable[[], None]:
-    """Renew this worker's finishing lease on the run every quarter of ``lease_seconds`` from a thread
-    of its own (its own connection), whatever the finishing work is doing; returns the function that
-    stops it. A dead process's lease runs out and `recover_finishing_runs` hands the run on."""
+    """Renew this worker's finishing lease on the run (`frontier.keep_renewing`), whatever the
+    finishing work is doing; returns the function that stops it. A dead process's lease runs out
+    and `recover_finishing_runs` hands the run on."""
+    from .frontier import keep_renewing
     from .models import PatrolRun, RunState
 
-    stop = threading.Event()
     owner = worker_id[:200]
 
-    def beat() -> None:
-        try:
-            while not stop.wait(max(0.2, lease_seconds / 4)):
-                try:
-                    PatrolRun.objects.filter(pk=run_id, state=RunState.FINISHING, finishing_by=owner).update(
-                        finishing_until=timezone.now() + dt.timedelta(seconds=lease_seconds))
-                except Exception:  # a locked database now and then: the next beat renews
-                    continue
-        finally:
-            connection.close()
+    def renew() -> None:
+        PatrolRun.objects.filter(pk=run_id, state=RunState.FINISHING, finishing_by=owner).update(
+            finishing_until=timezone.now() + dt.timedelta(seconds=lease_seconds))
 
-    thread = threading.Thread(target=beat, name=f"patrol-{run_id}-finishing", daemon=True)
-    thread.start()
-
-    def release() -> None:
-        stop.set()
-        thread.join(timeout=30)
-
-    return release
+    return keep_renewing(renew, lease_seconds, name=f"patrol-{run_id}-finishing")
 
 
 def _fail(run, exc: BaseException) -> None:

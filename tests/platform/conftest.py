@@ -173,6 +173,36 @@ def committed_db(_audit_reprotect, transactional_db):
     protection.remove(connection)
 
 
+def require_redis(url: str) -> None:
+    """Skip when the Redis at ``url`` cannot be reached; under ``CI=true`` that is a failure."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        message = f"Redis（{url}）无法连接：{exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def database_url() -> str:
+    """The test database as a ``DATABASE_URL`` for worker processes started by a test."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{auth}@{host}{port}/{db['NAME']}"
+
+
 def run_in_threads(count: int, target) -> list[BaseException]:
     """Run `target(i)` in `count` threads started together; return the exceptions raised."""
     from django.db import connection as _  # noqa: F401  (Django opens one connection per thread)

@@ -34,6 +34,8 @@ import pytest
 
 from tests.patrol.sitegen.server import SiteServer
 
+from .conftest import database_url, require_redis
+
 REDIS_URL = os.environ.get("SANSHEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 PAGES = 600
 LATENCY = 0.03
@@ -210,30 +212,16 @@ def test_embedded_patrol_matches_the_single_process_one(committed_db, server, re
 # Two real workers -----------------------------------------------------------------------------
 
 
-def _require_redis() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        message = f"Redis（{REDIS_URL}）无法连接：{exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture
 def workers(committed_db, tmp_path, settings):
     """Two `celery worker --pool=solo` processes on a queue of their own, on the test database."""
-    from tests.platform.test_review_tasks import _database_url
-
-    _require_redis()
+    require_redis(REDIS_URL)
     queue = f"sanshen-patrol-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sanshen.config.settings",
         "SANSHEN_DATA_DIR": str(settings.DATA_DIR),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "SANSHEN_CELERY_BROKER": REDIS_URL,
         "SANSHEN_PATROL_WORKERS": "2",
         "SANSHEN_PATROL_LEASE_SECONDS": str(LEASE),

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from sanshen.units.models import Role
 
+from .conftest import database_url, require_redis
+
 CLEAN = "关于做好2026年春季学期学生资助工作的通知。各学校要按时完成资助资金发放。"
 REDIS_URL = os.environ.get("SANSHEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -241,43 +243,15 @@ def test_beat_schedule_names_real_tasks():
 # A real worker ------------------------------------------------------------------------------
 
 
-def _require_redis() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        message = f"Redis（{REDIS_URL}）无法连接：{exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _database_url() -> str:
-    from urllib.parse import quote
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "localhost"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgresql://{auth}@{host}{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def celery_worker(committed_db, tmp_path, settings):
-    _require_redis()
+    require_redis(REDIS_URL)
     queue = f"sanshen-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sanshen.config.settings",
         "SANSHEN_DATA_DIR": str(settings.DATA_DIR),  # the same secret and audit keys
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "SANSHEN_CELERY_BROKER": REDIS_URL,
         "SANSHEN_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "SANSHEN_EMAIL_FILE_PATH": str(tmp_path / "mail"),

@@ -1,7 +1,9 @@
 """Helpers shared by the site checks: URL comparison, one engine pass per page, spam-word lookups.
 
 Several checks (content, hidden, tampering, cloaking) need the engine's extraction of the same
-page and its findings; :func:`analyse` computes them once and keeps the last few pages.
+page and its findings; :func:`analyse` makes the findings once, on the extraction `parse_page`
+made, and keeps them on the page (``page.cache``). `analyse_bytes` reads other bodies (cloaking
+variants, outside pages) and keeps the last few.
 """
 
 from __future__ import annotations

@@ -110,10 +110,10 @@ class CloakingCheck(SiteCheck):
         if not self._chosen(page, ctx, options):
             return []
         normal = analyse(page, ctx)
-        normal_body = page_bytes(page)
-        normal_url = (page.response.final_url if page.response is not None else "") or page.url
         if normal is None:
             return []
+        normal_body = page_bytes(page)
+        normal_url = (page.response.final_url if page.response is not None else "") or page.url
         normal_words = set(spam_words(normal.findings))
         normal_hosts = _bad_hosts(normal, ctx)
         site_name = page.metas.get("sitename") or (page.title.split("_")[-1] if page.title else "") or ctx.site_url
